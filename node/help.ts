@@ -1,0 +1,40 @@
+/** The `-h` screen, in uhaha's layout (Basic / Security / Networking / Advanced). */
+export function helpText(program: string): string {
+  return `Usage: ${program} [-n id] [-a addr] [options] [app.ts ...]
+
+Basic options:
+  -v               : display version
+  -h               : display help, this screen
+  -a addr          : bind to address  (default: 127.0.0.1:11001)
+                     ':port' listens on all interfaces
+  -n id            : node ID  (default: 1)
+  -d dir           : data directory  (default: data)
+  -j addr          : leader address of a cluster to join
+  -l level         : log level  (default: info) [debug,verb,info,warn,silent]
+  --nonvoter       : join the cluster as a non-voting member
+
+Security options:
+  --tls-cert path  : path to TLS certificate
+  --tls-key path   : path to TLS private key
+  --auth auth      : cluster authorization, shared by all servers and clients
+
+Networking options:
+  --advertise addr : advertise address  (default: network bound address)
+
+Advanced options:
+  --nosync         : turn off syncing data to disk after every write. This leads
+                     to faster write operations but opens up the chance for data
+                     loss due to catastrophic events such as power failure.
+  --openreads      : allow followers to process read commands, but with the
+                     possibility of returning stale data.
+  --localtime      : have the raft machine time synchronized with the local
+                     server rather than the public internet. This will run the
+                     risk of time shifts when the local server time is
+                     drastically changed during live operation.
+  --restore path   : restore a raft machine from a snapshot file. This will
+                     start a brand new single-node cluster using the snapshot as
+                     initial data. The other nodes must be re-joined. This
+                     operation is refused when the data directory already
+                     exists. Cannot be used with -j flag.
+`;
+}

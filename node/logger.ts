@@ -1,0 +1,69 @@
+/**
+ * The leveled logger, with uhaha's line shape:
+ * `PID:R DD Mon YYYY HH:MM:SS.mmm L message`, where R is the node's role
+ * letter and L the level mark.
+ */
+
+export const LOG_LEVELS = ["debug", "verb", "info", "warn", "silent"] as const;
+export type LogLevel = typeof LOG_LEVELS[number];
+
+/** S starting, F follower, C candidate, L leader, D down. */
+export type RoleLetter = "S" | "F" | "C" | "L" | "D";
+
+const MARKS: Record<Exclude<LogLevel, "silent">, string> = {
+  debug: ".",
+  verb: "-",
+  info: "*",
+  warn: "#",
+};
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+export interface Logger {
+  debug(message: string): void;
+  verb(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  /** The letter after the PID; the node updates it on role changes. */
+  role: RoleLetter;
+}
+
+export function isLogLevel(text: string): text is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(text);
+}
+
+/** Formats one log line (without the newline). */
+export function formatLogLine(
+  pid: number,
+  role: RoleLetter,
+  at: Date,
+  level: Exclude<LogLevel, "silent">,
+  message: string,
+): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  const stamp = `${two(at.getDate())} ${MONTHS[at.getMonth()]} ${at.getFullYear()} ` +
+    `${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}.` +
+    String(at.getMilliseconds()).padStart(3, "0");
+  return `${pid}:${role} ${stamp} ${MARKS[level]} ${message}`;
+}
+
+/** A logger writing lines at or above `level` to `write` (stderr by default). */
+export function createLogger(
+  level: LogLevel,
+  write: (line: string) => void = (line) => process.stderr.write(line + "\n"),
+): Logger {
+  const threshold = LOG_LEVELS.indexOf(level);
+  const logger: Logger = {
+    role: "S",
+    debug: (message) => emit("debug", message),
+    verb: (message) => emit("verb", message),
+    info: (message) => emit("info", message),
+    warn: (message) => emit("warn", message),
+  };
+  function emit(at: Exclude<LogLevel, "silent">, message: string): void {
+    if (LOG_LEVELS.indexOf(at) >= threshold) {
+      write(formatLogLine(process.pid, logger.role, new Date(), at, message));
+    }
+  }
+  return logger;
+}

@@ -1,0 +1,74 @@
+/**
+ * The table of commands a node answers, and the dispatcher that looks a
+ * request up in it: case-insensitive names, Redis-style arity, and the
+ * authentication gate.
+ */
+import type { ClientConnection, Dispatch } from "./client_connection.ts";
+import type { ReplyValue } from "./resp_values.ts";
+
+export interface CommandSpec {
+  /** Lower-case command name. */
+  readonly name: string;
+  /** Redis convention, counting the name: n means exactly n, -n at least n. */
+  readonly arity: number;
+  /** One line for COMMAND DOCS and help. */
+  readonly summary: string;
+  /** COMMAND DOCS group, e.g. "connection". */
+  readonly group: string;
+  /** May run before AUTH (AUTH, HELLO, QUIT). */
+  readonly allowedUnauthenticated?: boolean;
+  readonly run: (conn: ClientConnection, args: Uint8Array[]) => ReplyValue | Promise<ReplyValue>;
+}
+
+const decoder = new TextDecoder();
+
+/** Decodes an argument as UTF-8 text. */
+export function argText(arg: Uint8Array): string {
+  return decoder.decode(arg);
+}
+
+export class CommandTable {
+  readonly #specs = new Map<string, CommandSpec>();
+
+  /** Adds commands; a name already present is a programming error. */
+  add(...specs: CommandSpec[]): this {
+    for (const spec of specs) {
+      const name = spec.name.toLowerCase();
+      if (this.#specs.has(name)) throw new Error(`command '${name}' is defined twice`);
+      this.#specs.set(name, spec);
+    }
+    return this;
+  }
+
+  get(name: string): CommandSpec | undefined {
+    return this.#specs.get(name.toLowerCase());
+  }
+
+  all(): CommandSpec[] {
+    return [...this.#specs.values()];
+  }
+}
+
+/** True when `argCount` (including the name) satisfies `arity`. */
+export function arityAllows(arity: number, argCount: number): boolean {
+  return arity >= 0 ? argCount === arity : argCount >= -arity;
+}
+
+/**
+ * A dispatcher over `table`. With `requiresAuth`, every command not marked
+ * `allowedUnauthenticated` answers NOAUTH until the connection has run AUTH.
+ */
+export function createDispatch(table: CommandTable, requiresAuth: boolean): Dispatch {
+  return (conn, args) => {
+    const name = argText(args[0]).toLowerCase();
+    const spec = table.get(name);
+    if (requiresAuth && !conn.authenticated && !spec?.allowedUnauthenticated) {
+      return new Error("NOAUTH Authentication required.");
+    }
+    if (spec === undefined) return new Error(`unknown command '${name}'`);
+    if (!arityAllows(spec.arity, args.length)) {
+      return new Error(`wrong number of arguments for '${name}' command`);
+    }
+    return spec.run(conn, args);
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * Commands every node answers on the connection itself, without Raft:
+ * PING, ECHO, QUIT, AUTH, HELLO and COMMAND.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { argText, type CommandSpec, type CommandTable } from "./command_table.ts";
+import { resp, type ReplyValue } from "./resp_values.ts";
+
+export interface ConnectionCommandOptions {
+  /** The `--auth` secret; undefined when the server is open. */
+  readonly password: string | undefined;
+  /** Reported by HELLO. */
+  readonly serverName: string;
+  readonly serverVersion: string;
+  /** COMMAND lists this table (the node's whole command table). */
+  readonly table: CommandTable;
+}
+
+function digest(text: string | Uint8Array): Uint8Array {
+  return createHash("sha256").update(text).digest();
+}
+
+/** The PING, ECHO, QUIT, AUTH, HELLO and COMMAND specs. */
+export function connectionCommands(options: ConnectionCommandOptions): CommandSpec[] {
+  const expected = options.password === undefined ? undefined : digest(options.password);
+
+  /** Checks a password the way Redis 6 does; the connection is unchanged on failure. */
+  const authenticate = (
+    conn: { authenticated: boolean },
+    user: string,
+    password: Uint8Array,
+  ): Error | undefined => {
+    if (expected === undefined) {
+      return new Error(
+        "AUTH <password> called without any password configured for the default user. " +
+          "Are you sure your configuration is correct?",
+      );
+    }
+    if (user !== "default" || !timingSafeEqual(digest(password), expected)) {
+      return new Error("invalid password");
+    }
+    conn.authenticated = true;
+    return undefined;
+  };
+
+  return [
+    {
+      name: "ping",
+      arity: -1,
+      group: "connection",
+      summary: "Returns PONG, or the message given.",
+      run: (_conn, args) => {
+        if (args.length > 2) return new Error("wrong number of arguments for 'ping' command");
+        return args.length === 2 ? args[1] : resp.simple("PONG");
+      },
+    },
+    {
+      name: "echo",
+      arity: 2,
+      group: "connection",
+      summary: "Returns the message given.",
+      run: (_conn, args) => args[1],
+    },
+    {
+      name: "quit",
+      arity: -1,
+      group: "connection",
+      summary: "Closes the connection after replying OK.",
+      allowedUnauthenticated: true,
+      run: (conn) => {
+        conn.closeAfterReplies();
+        return resp.ok;
+      },
+    },
+    {
+      name: "auth",
+      arity: -2,
+      group: "connection",
+      summary: "AUTH password | AUTH default password: authenticates the connection.",
+      allowedUnauthenticated: true,
+      run: (conn, args) => {
+        if (args.length > 3) return new Error("syntax error");
+        const user = args.length === 3 ? argText(args[1]) : "default";
+        return authenticate(conn, user, args[args.length - 1]) ?? resp.ok;
+      },
+    },
+    {
+      name: "hello",
+      arity: -1,
+      group: "connection",
+      summary: "HELLO [2 [AUTH user password] [SETNAME name]]: handshake; only RESP2 is spoken.",
+      allowedUnauthenticated: true,
+      run: (conn, args) => {
+        if (args.length > 1 && argText(args[1]) !== "2") {
+          return new Error("NOPROTO unsupported protocol version");
+        }
+        for (let i = 2; i < args.length; i++) {
+          const option = argText(args[i]).toLowerCase();
+          if (option === "auth" && i + 2 < args.length) {
+            const failed = authenticate(conn, argText(args[i + 1]), args[i + 2]);
+            if (failed) return failed;
+            i += 2;
+          } else if (option === "setname" && i + 1 < args.length) {
+            i += 1;
+          } else {
+            return new Error(`syntax error in HELLO option '${option}'`);
+          }
+        }
+        if (expected !== undefined && !conn.authenticated) {
+          return new Error("NOAUTH HELLO must be called with the client already authenticated");
+        }
+        return {
+          server: options.serverName,
+          version: options.serverVersion,
+          proto: resp.int(2),
+          id: resp.int(conn.id),
+          mode: "standalone",
+          role: "master",
+          modules: [],
+        };
+      },
+    },
+    {
+      name: "command",
+      arity: -1,
+      group: "server",
+      summary: "COMMAND [COUNT|LIST|INFO name…|DOCS [name…]]: describes the commands.",
+      run: (_conn, args) => describeCommands(options.table, args.slice(1).map(argText)),
+    },
+  ];
+}
+
+/** COMMAND and its sub-commands, in the shapes redis-cli and ioredis read. */
+function describeCommands(table: CommandTable, args: string[]): ReplyValue {
+  const sub = (args[0] ?? "").toLowerCase();
+  const named = (names: string[]) =>
+    names.length === 0 ? table.all() : names.map((name) => table.get(name));
+  switch (sub) {
+    case "":
+      return table.all().map(commandInfo);
+    case "count":
+      return resp.int(table.all().length);
+    case "list":
+      return table.all().map((spec) => spec.name);
+    case "info":
+      return named(args.slice(1)).map((spec) => (spec ? commandInfo(spec) : resp.nullArray));
+    case "docs": {
+      const docs = new Map<string, ReplyValue>();
+      for (const spec of named(args.slice(1))) {
+        if (spec) docs.set(spec.name, { summary: spec.summary, since: "0.1.0", group: spec.group });
+      }
+      return docs;
+    }
+    default:
+      return new Error(`unknown subcommand '${args[0]}'. Try COMMAND HELP.`);
+  }
+}
+
+/** The classic six-field COMMAND INFO entry. */
+function commandInfo(spec: CommandSpec): ReplyValue {
+  const flags = spec.allowedUnauthenticated ? [resp.simple("no-auth")] : [];
+  return [spec.name, resp.int(spec.arity), flags, resp.int(0), resp.int(0), resp.int(0)];
+}

@@ -1,0 +1,70 @@
+/**
+ * The node's listener: accepts TCP (or TLS) connections and gives each to a
+ * ClientConnection. The seam where a runtime-specific fast path could go.
+ */
+import * as net from "node:net";
+import * as tls from "node:tls";
+import { ClientConnection, type ConnectionOptions, type Dispatch } from "./client_connection.ts";
+
+export interface ListenAddress {
+  /** "" means all interfaces. */
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RespServerOptions extends ConnectionOptions {
+  readonly address: ListenAddress;
+  readonly dispatch: Dispatch;
+  /** PEM certificate and key; when given, every connection is TLS. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** True when no password is configured, so connections start authenticated. */
+  readonly open: boolean;
+}
+
+export class RespServer {
+  readonly #server: net.Server;
+  readonly #connections = new Set<ClientConnection>();
+
+  private constructor(server: net.Server) {
+    this.#server = server;
+  }
+
+  /** Starts listening; rejects with the OS error (e.g. EADDRINUSE) if it cannot. */
+  static listen(options: RespServerOptions): Promise<RespServer> {
+    const accept = (socket: net.Socket) => {
+      const conn = new ClientConnection(socket, options.dispatch, options);
+      conn.authenticated = options.open;
+      server.#connections.add(conn);
+      socket.on("close", () => server.#connections.delete(conn));
+    };
+    const raw = options.tls
+      ? tls.createServer({ cert: options.tls.cert, key: options.tls.key }, accept)
+      : net.createServer(accept);
+    const server = new RespServer(raw);
+    return new Promise((resolve, reject) => {
+      raw.once("error", reject);
+      const host = options.address.host === "" ? undefined : options.address.host;
+      raw.listen({ host, port: options.address.port }, () => {
+        raw.off("error", reject);
+        resolve(server);
+      });
+    });
+  }
+
+  /** The bound port (useful with port 0). */
+  get port(): number {
+    return (this.#server.address() as net.AddressInfo).port;
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Stops accepting, closes every client, and resolves when the listener is closed. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#server.close(() => resolve());
+      for (const conn of this.#connections) conn.destroy();
+    });
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Reply values a command handler may return, beyond plain JS values.
+ *
+ * Plain values map as the Go uhaha maps them: string, number, bigint and
+ * bytes become bulk strings; boolean becomes "1"/"0"; null/undefined the
+ * null bulk; arrays arrays; Map and plain objects flat key/value arrays
+ * (keys sorted); Error an error reply. The wrappers here choose the other
+ * RESP types explicitly.
+ */
+
+/** A RESP integer (`:n`), e.g. for DEL and DBSIZE. */
+export class RespInteger {
+  constructor(readonly value: number | bigint) {}
+}
+
+/** A RESP simple string (`+OK`). Line breaks are replaced by spaces. */
+export class RespSimple {
+  constructor(readonly text: string) {}
+}
+
+/** The RESP null array (`*-1`). */
+export class RespNullArray {}
+
+/** Anything a handler may return. */
+export type ReplyValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | undefined
+  | Uint8Array
+  | Error
+  | RespInteger
+  | RespSimple
+  | RespNullArray
+  | readonly ReplyValue[]
+  | ReadonlyMap<string, ReplyValue>
+  | { readonly [key: string]: ReplyValue };
+
+/** Constructors for explicit reply types: `resp.int(3)`, `resp.ok`. */
+export const resp = {
+  int: (value: number | bigint): RespInteger => new RespInteger(value),
+  simple: (text: string): RespSimple => new RespSimple(text),
+  ok: new RespSimple("OK"),
+  nullArray: new RespNullArray(),
+} as const;
+
+/**
+ * An error whose message is sent as is, because it starts with an upper-case
+ * code clients understand (`MOVED 0 host:port`, `NOAUTH …`, `WRONGTYPE …`).
+ * Any other message gets the `ERR ` prefix.
+ */
+const ERROR_CODE = /^[A-Z][A-Z_]+(?: |$)/;
+
+/** The text of an error reply, without the leading '-'. */
+export function errorReplyText(message: string): string {
+  return ERROR_CODE.test(message) ? message : `ERR ${message}`;
+}

@@ -1,0 +1,140 @@
+/**
+ * Appends RESP2 replies to one growing buffer (pure, no I/O): a connection
+ * appends every reply of a read batch, then writes the buffer once.
+ */
+import {
+  errorReplyText,
+  type ReplyValue,
+  RespInteger,
+  RespNullArray,
+  RespSimple,
+} from "./resp_values.ts";
+
+const encoder = new TextEncoder();
+const CRLF = [13, 10] as const;
+
+export class ReplyWriter {
+  #buf: Uint8Array;
+  #length = 0;
+
+  constructor(initialCapacity = 4096) {
+    this.#buf = new Uint8Array(initialCapacity);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Returns the bytes written so far (a copy) and empties the writer. */
+  take(): Uint8Array {
+    const out = this.#buf.slice(0, this.#length);
+    this.#length = 0;
+    return out;
+  }
+
+  #reserve(extra: number): void {
+    const needed = this.#length + extra;
+    if (needed <= this.#buf.length) return;
+    let capacity = this.#buf.length * 2;
+    while (capacity < needed) capacity *= 2;
+    const grown = new Uint8Array(capacity);
+    grown.set(this.#buf.subarray(0, this.#length));
+    this.#buf = grown;
+  }
+
+  #bytes(bytes: Uint8Array): void {
+    this.#reserve(bytes.length);
+    this.#buf.set(bytes, this.#length);
+    this.#length += bytes.length;
+  }
+
+  #line(prefix: string, text: string): void {
+    const encoded = encoder.encode(prefix + text);
+    this.#reserve(encoded.length + 2);
+    this.#buf.set(encoded, this.#length);
+    this.#length += encoded.length;
+    this.#buf[this.#length++] = CRLF[0];
+    this.#buf[this.#length++] = CRLF[1];
+  }
+
+  simple(text: string): void {
+    this.#line("+", oneLine(text));
+  }
+
+  /** Writes `-<text>`; `text` should already carry its code (see errorReplyText). */
+  error(text: string): void {
+    this.#line("-", oneLine(text));
+  }
+
+  integer(value: number | bigint): void {
+    this.#line(":", typeof value === "bigint" ? value.toString() : String(Math.trunc(value)));
+  }
+
+  bulk(value: Uint8Array | string | null): void {
+    if (value === null) return this.#line("$", "-1");
+    const bytes = typeof value === "string" ? encoder.encode(value) : value;
+    this.#line("$", String(bytes.length));
+    this.#bytes(bytes);
+    this.#bytes(CRLF_BYTES);
+  }
+
+  /** An array header; `null` writes the null array. The caller writes the items. */
+  arrayHeader(count: number | null): void {
+    this.#line("*", count === null ? "-1" : String(count));
+  }
+
+  /** Writes any handler result, mapped as described in resp_values.ts. */
+  value(value: ReplyValue): void {
+    if (value === null || value === undefined) return this.bulk(null);
+    switch (typeof value) {
+      case "string":
+        return this.bulk(value);
+      case "number":
+      case "bigint":
+        return this.bulk(String(value));
+      case "boolean":
+        return this.bulk(value ? "1" : "0");
+    }
+    if (value instanceof Uint8Array) return this.bulk(value);
+    if (value instanceof Error) return this.error(errorReplyText(value.message));
+    if (value instanceof RespInteger) return this.integer(value.value);
+    if (value instanceof RespSimple) return this.simple(value.text);
+    if (value instanceof RespNullArray) return this.arrayHeader(null);
+    if (Array.isArray(value)) {
+      this.arrayHeader(value.length);
+      for (const item of value) this.value(item);
+      return;
+    }
+    const entries = value instanceof Map
+      ? [...(value as ReadonlyMap<string, ReplyValue>).entries()]
+      : Object.entries(value as { readonly [key: string]: ReplyValue });
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    this.arrayHeader(entries.length * 2);
+    for (const [key, item] of entries) {
+      this.bulk(key);
+      this.value(item);
+    }
+  }
+}
+
+const CRLF_BYTES = new Uint8Array(CRLF);
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, " ");
+}
+
+/** Encodes one reply value to bytes. */
+export function encodeReply(value: ReplyValue): Uint8Array {
+  const writer = new ReplyWriter(64);
+  writer.value(value);
+  return writer.take();
+}
+
+/** Encodes a command as a RESP multibulk request (what clients send). */
+export function encodeCommand(args: readonly (string | Uint8Array)[]): Uint8Array {
+  const writer = new ReplyWriter(64);
+  writer.arrayHeader(args.length);
+  for (const arg of args) writer.bulk(arg);
+  return writer.take();
+}
