@@ -1,0 +1,433 @@
+/**
+ * The file-backed Raft log: segmented append-only files with group commit.
+ * Recovery lives in log_recovery.ts, the byte format in record.ts.
+ */
+import type { LogEntry } from "../log_entry.ts";
+import {
+  defaultStorageLogger,
+  errorCode,
+  StorageClosedError,
+  StorageCorruptError,
+  StorageFailedError,
+  type StorageLogger,
+} from "./errors.ts";
+import { type FileIO, nodeFileIO, readExact } from "./file_io.ts";
+import { createSegment, recoverLog, type Segment, segmentLast, writeMeta } from "./log_recovery.ts";
+import { appendProblem, type LogStore, rangeError } from "./log_store.ts";
+import { decodeRecord, encodeRecordInto, recordSize } from "./record.ts";
+
+export interface FileLogStoreOptions {
+  /** A segment is closed and a new one started once it reaches this size. Default 64 MiB. */
+  segmentBytes?: number;
+  /** Skip every fsync/fdatasync (fast; a power loss or OS crash may lose acknowledged entries). Default false. */
+  nosync?: boolean;
+  /** How many of the newest entries are kept in memory for reads. Default 8192. */
+  cacheEntries?: number;
+  /** File-system seam (tests inject faults). Default: node:fs. */
+  io?: FileIO;
+  /** Where warnings (torn tail cut, write failure) go. Default: console.error for warn/error. */
+  logger?: StorageLogger;
+}
+
+type Op =
+  | { kind: "append"; entries: readonly LogEntry[]; resolve: () => void; reject: (err: unknown) => void }
+  | { kind: "run"; run: () => Promise<void>; resolve: () => void; reject: (err: unknown) => void };
+
+/**
+ * Opens (creating if needed) the log in `dir`, verifying every segment.
+ * Rejects with StorageCorruptError if the log is damaged anywhere but its torn tail.
+ * @example const log = await openFileLogStore("data/log", { nosync: false });
+ */
+export async function openFileLogStore(dir: string, options: FileLogStoreOptions = {}): Promise<FileLogStore> {
+  const io = options.io ?? nodeFileIO;
+  const logger = options.logger ?? defaultStorageLogger;
+  const sync = !options.nosync;
+  const recovered = await recoverLog(io, dir, logger, sync);
+  const active = recovered.segments[recovered.segments.length - 1];
+  const fd = await io.open(active.path, "r+");
+  const store = new FileLogStore(dir, io, logger, options, recovered.segments, fd, recovered.prevIndex, recovered.prevTerm);
+  await store.loadCache();
+  return store;
+}
+
+export class FileLogStore implements LogStore {
+  readonly #dir: string;
+  readonly #io: FileIO;
+  readonly #log: StorageLogger;
+  readonly #sync: boolean;
+  readonly #segmentBytes: number;
+  readonly #cacheEntries: number;
+  #segments: Segment[];
+  /** fd of the active (last) segment, open read-write. */
+  #fd: number;
+  /** Logical first index (entries below are compacted, maybe still on disk). */
+  #first: number;
+  #prevTerm: number;
+  /** The newest entries; #cache[i] has index #cacheStart + i and the cache ends at lastIndex. */
+  #cache: LogEntry[] = [];
+  #cacheStart = 1;
+  #queue: Op[] = [];
+  #pumping = false;
+  #failure: StorageFailedError | null = null;
+  #closed = false;
+
+  /** Use openFileLogStore. */
+  constructor(
+    dir: string,
+    io: FileIO,
+    logger: StorageLogger,
+    options: FileLogStoreOptions,
+    segments: Segment[],
+    fd: number,
+    prevIndex: number,
+    prevTerm: number,
+  ) {
+    this.#dir = dir;
+    this.#io = io;
+    this.#log = logger;
+    this.#sync = !options.nosync;
+    this.#segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.#cacheEntries = Math.max(1, options.cacheEntries ?? 8192);
+    this.#segments = segments;
+    this.#fd = fd;
+    this.#first = prevIndex + 1;
+    this.#prevTerm = prevTerm;
+  }
+
+  /** @internal Fills the read cache from disk after open. */
+  async loadCache(): Promise<void> {
+    const last = this.lastIndex();
+    const lo = Math.max(this.#first, last - this.#cacheEntries + 1);
+    this.#cache = await this.#readDisk(lo, last + 1);
+    this.#cacheStart = lo;
+  }
+
+  firstIndex(): number {
+    return this.#first;
+  }
+
+  lastIndex(): number {
+    return segmentLast(this.#segments[this.#segments.length - 1]);
+  }
+
+  term(index: number): number {
+    if (index === this.#first - 1) return this.#prevTerm;
+    if (index >= this.#first && index <= this.lastIndex()) {
+      const seg = this.#segmentOf(index);
+      return seg.terms[index - seg.baseIndex];
+    }
+    throw new RangeError(`term(${index}): index is outside the log [${this.#first}, ${this.lastIndex()}]`);
+  }
+
+  /** Why writes are refused (after ENOSPC/EIO), or null. */
+  failure(): StorageFailedError | null {
+    return this.#failure;
+  }
+
+  async entries(lo: number, hi: number): Promise<LogEntry[]> {
+    if (this.#closed) throw new StorageClosedError(`log store ${this.#dir}`);
+    const last = this.lastIndex();
+    if (lo < this.#first || hi < lo || hi > last + 1) throw rangeError(lo, hi, this.#first, last);
+    if (lo >= this.#cacheStart) return this.#cache.slice(lo - this.#cacheStart, hi - this.#cacheStart);
+    const split = Math.min(hi, this.#cacheStart);
+    const older = await this.#readDisk(lo, split);
+    return split < hi ? older.concat(this.#cache.slice(0, hi - this.#cacheStart)) : older;
+  }
+
+  append(entries: readonly LogEntry[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.#enqueue({ kind: "append", entries, resolve, reject }));
+  }
+
+  truncateSuffix(fromIndex: number): Promise<void> {
+    return this.#enqueueRun(() => this.#truncateSuffix(fromIndex));
+  }
+
+  compactPrefix(uptoIndex: number): Promise<void> {
+    return this.#enqueueRun(() => this.#compactPrefix(uptoIndex));
+  }
+
+  reset(prevIndex: number, prevTerm: number): Promise<void> {
+    return this.#enqueueRun(() => this.#reset(prevIndex, prevTerm));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await new Promise<void>((resolve) => {
+      this.#enqueue({ kind: "run", run: () => Promise.resolve(), resolve, reject: () => resolve() }, true);
+    });
+    this.#closed = true;
+    await this.#io.close(this.#fd).catch(() => {});
+  }
+
+  // ---- the operation queue (one thing touches the files at a time) ----
+
+  #enqueueRun(run: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.#enqueue({ kind: "run", run, resolve, reject }));
+  }
+
+  #enqueue(op: Op, evenIfFailed = false): void {
+    if (this.#closed) return op.reject(new StorageClosedError(`log store ${this.#dir}`));
+    if (this.#failure && !evenIfFailed) return op.reject(this.#failure);
+    this.#queue.push(op);
+    if (!this.#pumping) {
+      this.#pumping = true;
+      // A microtask later, so appends made in the same turn share one write.
+      queueMicrotask(() => void this.#pump());
+    }
+  }
+
+  async #pump(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const head = this.#queue[0];
+      if (head.kind === "append") {
+        let n = 1;
+        while (n < this.#queue.length && this.#queue[n].kind === "append") n++;
+        const group = this.#queue.splice(0, n) as Extract<Op, { kind: "append" }>[];
+        await this.#appendGroup(group);
+      } else {
+        this.#queue.shift();
+        try {
+          await head.run();
+          head.resolve();
+        } catch (err) {
+          head.reject(err);
+        }
+      }
+    }
+    this.#pumping = false;
+  }
+
+  /** One write + one fdatasync for every batch in `group` (group commit). */
+  async #appendGroup(group: Extract<Op, { kind: "append" }>[]): Promise<void> {
+    if (this.#failure) {
+      for (const op of group) op.reject(this.#failure);
+      return;
+    }
+    let last = this.lastIndex();
+    let lastTerm = this.term(last);
+    let bytes = 0;
+    const accepted: typeof group = [];
+    for (const op of group) {
+      const problem = appendProblem(op.entries, last, lastTerm);
+      if (problem) {
+        op.reject(new RangeError(problem));
+        continue;
+      }
+      if (op.entries.length === 0) {
+        op.resolve();
+        continue;
+      }
+      accepted.push(op);
+      for (const e of op.entries) bytes += recordSize(e);
+      last = op.entries[op.entries.length - 1].index;
+      lastTerm = op.entries[op.entries.length - 1].term;
+    }
+    if (accepted.length === 0) return;
+    let seg = this.#segments[this.#segments.length - 1];
+    const from = accepted[0].entries[0].index;
+    try {
+      if (seg.size >= this.#segmentBytes && seg.offsets.length > 0) seg = await this.#roll(from);
+    } catch (err) {
+      this.#fail(err, `starting a new segment for index ${from}`, seg.path, seg.size);
+      for (const op of accepted) op.reject(this.#failure);
+      return;
+    }
+    const buf = new Uint8Array(bytes);
+    const offsets: number[] = [];
+    const stored: LogEntry[] = [];
+    let at = 0;
+    for (const op of accepted) {
+      for (const e of op.entries) {
+        offsets.push(seg.size + at);
+        const end = encodeRecordInto(buf, at, e);
+        stored.push({ index: e.index, term: e.term, kind: e.kind, data: buf.subarray(end - e.data.byteLength, end) });
+        at = end;
+      }
+    }
+    try {
+      await this.#io.writeAll(this.#fd, buf, seg.size);
+      if (this.#sync) await this.#io.datasync(this.#fd);
+    } catch (err) {
+      this.#fail(err, `appending indexes ${from}..${last}`, seg.path, seg.size);
+      // Cut whatever part of the batch reached the file; if this fails too, reopen cuts it as a torn tail.
+      await this.#io.truncate(this.#fd, seg.size).catch(() => {});
+      for (const op of accepted) op.reject(this.#failure);
+      return;
+    }
+    seg.size += bytes;
+    for (let i = 0; i < stored.length; i++) {
+      seg.offsets.push(offsets[i]);
+      seg.terms.push(stored[i].term);
+      this.#cache.push(stored[i]);
+    }
+    if (this.#cache.length > 2 * this.#cacheEntries) {
+      const drop = this.#cache.length - this.#cacheEntries;
+      this.#cache = this.#cache.slice(drop);
+      this.#cacheStart += drop;
+    }
+    if (this.#cache.length === stored.length) this.#cacheStart = stored[0].index;
+    for (const op of accepted) op.resolve();
+  }
+
+  /** Starts a new active segment whose first record will be `baseIndex`. */
+  async #roll(baseIndex: number): Promise<Segment> {
+    const { segment, fd } = await createSegment(this.#io, this.#dir, baseIndex, this.#sync);
+    await this.#io.close(this.#fd).catch(() => {});
+    this.#fd = fd;
+    this.#segments.push(segment);
+    return segment;
+  }
+
+  #fail(err: unknown, doing: string, file: string, offset: number): void {
+    const code = errorCode(err) || "EIO";
+    const why = code === "ENOSPC" ? "the disk is full: free space" : "the disk reported an error: check it";
+    this.#failure = new StorageFailedError(
+      `log ${doing} failed with ${code} in ${file} at offset ${offset} (${(err as Error)?.message ?? err}). ` +
+        `Nothing acknowledged was changed; the log refuses writes until it is reopened: ${why}, then restart the node.`,
+      code,
+      err,
+    );
+    this.#log("error", this.#failure.message);
+    // Queued appends fail now; queued mutations refuse via #guardWrite; close still runs.
+    this.#queue = this.#queue.filter((op) => {
+      if (op.kind === "append") op.reject(this.#failure);
+      return op.kind !== "append";
+    });
+  }
+
+  #guardWrite(): void {
+    if (this.#failure) throw this.#failure;
+  }
+
+  async #truncateSuffix(fromIndex: number): Promise<void> {
+    this.#guardWrite();
+    if (fromIndex < this.#first) {
+      throw new RangeError(`truncateSuffix(${fromIndex}): below firstIndex ${this.#first} (compacted entries cannot be removed)`);
+    }
+    if (fromIndex > this.lastIndex()) return;
+    try {
+      // Newest segments first, so a crash leaves a contiguous log.
+      let seg = this.#segments[this.#segments.length - 1];
+      while (seg.baseIndex > fromIndex) {
+        await this.#io.close(this.#fd).catch(() => {});
+        await this.#io.unlink(seg.path);
+        this.#segments.pop();
+        seg = this.#segments[this.#segments.length - 1];
+        this.#fd = await this.#io.open(seg.path, "r+");
+      }
+      const keep = fromIndex - seg.baseIndex;
+      const size = keep < seg.offsets.length ? seg.offsets[keep] : seg.size;
+      await this.#io.truncate(this.#fd, size);
+      if (this.#sync) {
+        await this.#io.datasync(this.#fd);
+        await this.#io.syncDir(this.#dir);
+      }
+      seg.offsets.length = keep;
+      seg.terms.length = keep;
+      seg.size = size;
+    } catch (err) {
+      this.#fail(err, `truncating from index ${fromIndex}`, this.#dir, 0);
+      throw this.#failure;
+    }
+    if (fromIndex <= this.#cacheStart) {
+      this.#cache = [];
+      this.#cacheStart = fromIndex;
+    } else {
+      this.#cache.length = fromIndex - this.#cacheStart;
+    }
+  }
+
+  async #compactPrefix(uptoIndex: number): Promise<void> {
+    this.#guardWrite();
+    if (uptoIndex > this.lastIndex()) {
+      throw new RangeError(`compactPrefix(${uptoIndex}): beyond lastIndex ${this.lastIndex()}; use reset()`);
+    }
+    if (uptoIndex < this.#first) return;
+    const prevTerm = this.term(uptoIndex);
+    try {
+      await writeMeta(this.#io, this.#dir, uptoIndex, prevTerm, this.#sync);
+      this.#first = uptoIndex + 1;
+      this.#prevTerm = prevTerm;
+      // Oldest first; never the active segment.
+      while (this.#segments.length > 1 && segmentLast(this.#segments[0]) <= uptoIndex) {
+        await this.#io.unlink(this.#segments[0].path);
+        this.#segments.shift();
+      }
+      if (this.#sync) await this.#io.syncDir(this.#dir);
+    } catch (err) {
+      this.#fail(err, `compacting up to index ${uptoIndex}`, this.#dir, 0);
+      throw this.#failure;
+    }
+    if (this.#cacheStart < this.#first) {
+      this.#cache = this.#cache.slice(Math.min(this.#cache.length, this.#first - this.#cacheStart));
+      this.#cacheStart = this.#first;
+    }
+  }
+
+  async #reset(prevIndex: number, prevTerm: number): Promise<void> {
+    this.#guardWrite();
+    if (!Number.isSafeInteger(prevIndex) || !Number.isSafeInteger(prevTerm) || prevIndex < 0 || prevTerm < 0) {
+      throw new RangeError(`reset(${prevIndex}, ${prevTerm}): need non-negative integers`);
+    }
+    try {
+      await writeMeta(this.#io, this.#dir, prevIndex, prevTerm, this.#sync);
+      await this.#io.close(this.#fd).catch(() => {});
+      for (const seg of [...this.#segments].reverse()) await this.#io.unlink(seg.path);
+      this.#segments = [];
+      const { segment, fd } = await createSegment(this.#io, this.#dir, prevIndex + 1, this.#sync);
+      this.#segments = [segment];
+      this.#fd = fd;
+    } catch (err) {
+      this.#fail(err, `resetting the log to (${prevIndex}, ${prevTerm})`, this.#dir, 0);
+      throw this.#failure;
+    }
+    this.#first = prevIndex + 1;
+    this.#prevTerm = prevTerm;
+    this.#cache = [];
+    this.#cacheStart = prevIndex + 1;
+  }
+
+  #segmentOf(index: number): Segment {
+    const segs = this.#segments;
+    let lo = 0;
+    let hi = segs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (segs[mid].baseIndex <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return segs[lo];
+  }
+
+  /** Reads [lo, hi) from the segment files, one read per segment, verifying checksums. */
+  async #readDisk(lo: number, hi: number): Promise<LogEntry[]> {
+    const out: LogEntry[] = [];
+    let index = lo;
+    while (index < hi) {
+      const seg = this.#segmentOf(index);
+      const upto = Math.min(hi, segmentLast(seg) + 1);
+      const start = seg.offsets[index - seg.baseIndex];
+      const end = upto - seg.baseIndex < seg.offsets.length ? seg.offsets[upto - seg.baseIndex] : seg.size;
+      const active = seg === this.#segments[this.#segments.length - 1];
+      const fd = active ? this.#fd : await this.#io.open(seg.path, "r");
+      let bytes: Uint8Array;
+      try {
+        bytes = await readExact(this.#io, fd, end - start, start, seg.path);
+      } finally {
+        if (!active) await this.#io.close(fd);
+      }
+      let at = 0;
+      for (; index < upto; index++) {
+        const rec = decodeRecord(bytes, at, false);
+        if (rec.kind !== "ok" || rec.entry.index !== index) {
+          const why = rec.kind === "ok" ? `expected index ${index}, found ${rec.entry.index}` : rec.kind === "bad" ? rec.reason : "record is incomplete";
+          throw new StorageCorruptError(seg.path, start + at, `read of index ${index} failed: ${why}`, "The file changed on disk after it was verified; stop the node and check the disk");
+        }
+        out.push(rec.entry);
+        at = rec.end;
+      }
+    }
+    return out;
+  }
+}
+
