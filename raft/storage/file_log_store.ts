@@ -283,7 +283,7 @@ export class FileLogStore implements LogStore {
     const why = code === "ENOSPC" ? "the disk is full: free space" : "the disk reported an error: check it";
     this.#failure = new StorageFailedError(
       `log ${doing} failed with ${code} in ${file} at offset ${offset} (${(err as Error)?.message ?? err}). ` +
-        `Nothing acknowledged was changed; the log refuses writes until it is reopened: ${why}, then restart the node.`,
+        `Entries acknowledged before are intact. The log refuses writes until it is reopened: ${why}, then restart the node.`,
       code,
       err,
     );

@@ -1,7 +1,7 @@
 /** A FileIO wrapper for tests: counts calls, injects errno failures, can hold syncs. */
 import { type FileIO, nodeFileIO } from "../../raft/storage/file_io.ts";
 
-export type FaultOp = "writeAll" | "datasync" | "fsync" | "open" | "rename" | "truncate" | "syncDir";
+export type FaultOp = "writeAll" | "datasync" | "fsync" | "open" | "rename" | "truncate" | "syncDir" | "read";
 
 export interface FaultIO extends FileIO {
   readonly counts: Record<FaultOp, number>;
@@ -12,7 +12,7 @@ export interface FaultIO extends FileIO {
 }
 
 export function faultIO(base: FileIO = nodeFileIO): FaultIO {
-  const counts: Record<FaultOp, number> = { writeAll: 0, datasync: 0, fsync: 0, open: 0, rename: 0, truncate: 0, syncDir: 0 };
+  const counts: Record<FaultOp, number> = { writeAll: 0, datasync: 0, fsync: 0, open: 0, rename: 0, truncate: 0, syncDir: 0, read: 0 };
   const faults: { op: FaultOp; code: string; match?: string; partial?: boolean }[] = [];
   let hold: { gate: Promise<void>; arrived: () => void } | null = null;
   const paths = new Map<number, string>();
@@ -72,6 +72,11 @@ export function faultIO(base: FileIO = nodeFileIO): FaultIO {
         await hold.gate;
       }
       return base.datasync(fd);
+    },
+    async read(fd, into, position) {
+      const f = take("read", paths.get(fd) ?? "");
+      if (f) throw errno(f.code, "read", paths.get(fd) ?? "");
+      return base.read(fd, into, position);
     },
     async fsync(fd) {
       const f = take("fsync", paths.get(fd) ?? "");
