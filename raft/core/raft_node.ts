@@ -1,0 +1,259 @@
+/**
+ * RaftNode: the public face of the consensus core, in the style of
+ * etcd-io/raft's RawNode. It performs no I/O and reads no clock: the driver
+ * calls `tick()` on a timer, feeds peer messages to `step()`, and loops
+ * `hasReady()` → `ready()` → (persist, send, apply) → `advance()`.
+ *
+ * @example
+ * ```ts
+ * const node = new RaftNode({ id: 1, random: seededRandom }, {
+ *   hardState: { term: 0, vote: 0, commit: 0 },
+ *   snapshot: { index: 0, term: 0, config: { members: [{ id: 1, address: "a", voter: true }] } },
+ *   entries: [],
+ * });
+ * node.campaign();
+ * while (node.hasReady()) { const rd = node.ready(); persist(rd); send(rd); apply(rd); node.advance(rd); }
+ * ```
+ */
+import type { LogEntry } from "../log_entry.ts";
+import { leaderState, maybeCommit, bcastAppend } from "./leader.ts";
+import { resolveOptions, type RaftOptions } from "./options.ts";
+import { type PersistedState, Raft } from "./raft.ts";
+import * as requests from "./requests.ts";
+import type {
+  ConfChange,
+  HardState,
+  MembershipConfig,
+  Message,
+  PeerProgress,
+  ProposeResult,
+  ReadIndexResult,
+  Ready,
+  RoleKind,
+  SnapshotMeta,
+} from "./types.ts";
+
+export type { PersistedState };
+
+function sameHardState(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
+
+export class RaftNode {
+  readonly #r: Raft;
+  #persistedHardState: HardState;
+  #outstanding: Ready | undefined;
+
+  /**
+   * @param options `id` and a seeded `random` are required; the rest default
+   *   (see `defaultOptions`). Invalid values throw RangeError.
+   * @param persisted what the driver has on disk: hard state, the latest
+   *   snapshot's metadata (index 0 with the initial configuration for a new
+   *   cluster, or with no members for a server waiting to be added), and the
+   *   log entries after it.
+   */
+  constructor(
+    options: Partial<RaftOptions> & Pick<RaftOptions, "id" | "random">,
+    persisted: PersistedState,
+  ) {
+    this.#r = new Raft(resolveOptions(options), persisted);
+    this.#persistedHardState = this.#r.hardState();
+  }
+
+  /** Advances logical time by one tick (elections, heartbeats, check-quorum). */
+  tick(): void {
+    this.#r.tick();
+  }
+
+  /** Feeds one message from a peer. Messages for other ids are ignored. */
+  step(message: Message): void {
+    this.#r.step(message);
+  }
+
+  /** Starts an election now (a single-voter cluster elects itself at once). */
+  campaign(): void {
+    if (this.#r.role.kind !== "leader") this.#r.campaign("election");
+  }
+
+  /** Appends application data on the leader; refused with a leader hint elsewhere. */
+  propose(data: Uint8Array): ProposeResult {
+    return requests.propose(this.#r, data);
+  }
+
+  /** Proposes one membership change (see ConfChange). */
+  proposeConfChange(change: ConfChange): ProposeResult {
+    return requests.proposeConfChange(this.#r, change);
+  }
+
+  /**
+   * Asks for a linearizable read. When accepted, a later Ready lists
+   * `{requestId, index}` in `readStates` (serve it once applied ≥ index) or
+   * `requestId` in `failedReads` if leadership was lost meanwhile.
+   */
+  readIndex(requestId: number): ReadIndexResult {
+    return requests.readIndex(this.#r, requestId);
+  }
+
+  /** Transfers leadership to voter `target` (abandoned after an election timeout). */
+  transferLeadership(target: number): ReadIndexResult {
+    return requests.transferLeadership(this.#r, target);
+  }
+
+  /**
+   * The application saved a snapshot of its state at `index` (≤ applied):
+   * drop the log up to there. Returns the snapshot's metadata (term and the
+   * configuration at `index`) for the driver to store with the snapshot.
+   * To let lagging followers catch up from the log, call this with the
+   * index of an older retained snapshot, not the newest one.
+   */
+  compact(index: number): SnapshotMeta {
+    const log = this.#r.log;
+    if (index > log.applied) {
+      throw new RangeError(`compact(${index}): must be ≤ the applied index ${log.applied}`);
+    }
+    if (index <= log.snapshot.index) return log.snapshot;
+    const meta: SnapshotMeta = { index, term: log.term(index)!, config: log.configAt(index) };
+    log.compact(meta);
+    return meta;
+  }
+
+  /**
+   * The driver finished (ok) or gave up (not ok) streaming a snapshot to
+   * `peer`. Must be called once for every snapshot message sent.
+   */
+  reportSnapshot(peer: number, ok: boolean): void {
+    const r = this.#r;
+    if (r.role.kind !== "leader") return;
+    const pr = r.role.progress.get(peer);
+    if (!pr || pr.state !== "snapshot") return;
+    if (!ok) pr.pendingSnapshot = 0;
+    pr.becomeProbe();
+    pr.probeSent = true; // wait for the next heartbeat answer before probing
+  }
+
+  /** True when `ready()` has something to do and no Ready is outstanding. */
+  hasReady(): boolean {
+    if (this.#outstanding) return false;
+    const r = this.#r;
+    const log = r.log;
+    return r.msgs.length > 0 || log.lastIndex() > log.stable || log.pendingSnapshot !== undefined ||
+      log.committed > log.applied || r.readStates.length > 0 || r.failedReads.length > 0 ||
+      !sameHardState(r.hardState(), this.#persistedHardState);
+  }
+
+  /** Collects the next batch of work; call `advance(ready)` when it is done. */
+  ready(): Ready {
+    if (this.#outstanding) throw new Error("ready() called again before advance()");
+    const r = this.#r;
+    const log = r.log;
+    const hardState = r.hardState();
+    const snapshot = log.pendingSnapshot;
+    const from = Math.max(log.applied, snapshot?.index ?? 0) + 1;
+    const committedEntries: LogEntry[] = log.committed >= from ? log.slice(from, log.committed + 1) : [];
+    const rd: Ready = {
+      hardState: sameHardState(hardState, this.#persistedHardState) ? undefined : hardState,
+      snapshot,
+      entries: log.unstableEntries(),
+      messages: r.msgs,
+      committedEntries,
+      readStates: r.readStates,
+      failedReads: r.failedReads,
+    };
+    r.msgs = [];
+    r.readStates = [];
+    r.failedReads = [];
+    if (r.role.kind === "leader") r.role.reads.closeOpenRound();
+    this.#outstanding = rd;
+    return rd;
+  }
+
+  /** Marks `ready` as persisted, sent and applied. */
+  advance(ready: Ready): void {
+    if (ready !== this.#outstanding) throw new Error("advance() expects the last Ready returned");
+    this.#outstanding = undefined;
+    const r = this.#r;
+    const log = r.log;
+    if (ready.snapshot) {
+      if (log.pendingSnapshot === ready.snapshot) log.pendingSnapshot = undefined;
+      log.applied = Math.max(log.applied, ready.snapshot.index);
+      log.stable = Math.max(log.stable, Math.min(ready.snapshot.index, log.lastIndex()));
+    }
+    if (ready.entries.length > 0) {
+      const last = ready.entries[ready.entries.length - 1];
+      log.stableTo(last.index, last.term);
+    }
+    if (ready.committedEntries.length > 0) {
+      log.applied = ready.committedEntries[ready.committedEntries.length - 1].index;
+    }
+    if (ready.hardState) this.#persistedHardState = ready.hardState;
+    if (r.role.kind === "leader") {
+      // The leader counts its own copy only once it is on disk.
+      leaderState(r).progress.get(r.id)?.maybeUpdate(log.stable);
+      if (maybeCommit(r) && r.role.kind === "leader") bcastAppend(r);
+    }
+  }
+
+  /** This node's id. */
+  get id(): number {
+    return this.#r.id;
+  }
+  /** Current role. */
+  get role(): RoleKind {
+    return this.#r.role.kind;
+  }
+  /** Current term. */
+  get term(): number {
+    return this.#r.term;
+  }
+  /** Id of the known leader of the current term, 0 if unknown. */
+  get leaderId(): number {
+    return this.#r.leaderId;
+  }
+  /** Highest index known committed. */
+  get commitIndex(): number {
+    return this.#r.log.committed;
+  }
+  /** Highest index handed to the driver as applied (advanced). */
+  get appliedIndex(): number {
+    return this.#r.log.applied;
+  }
+  /** Index of the last log entry. */
+  get lastIndex(): number {
+    return this.#r.log.lastIndex();
+  }
+  /** The latest configuration (in effect as soon as appended). */
+  get config(): MembershipConfig {
+    return this.#r.config;
+  }
+  /** Metadata of the snapshot the log starts after. */
+  get snapshotMeta(): SnapshotMeta {
+    return this.#r.log.snapshot;
+  }
+  /** Term of the entry at `index`, undefined if compacted or absent. */
+  termAt(index: number): number | undefined {
+    return this.#r.log.term(index);
+  }
+  /** Log entries in [from, to) (must not be compacted). */
+  entries(from: number, to: number): LogEntry[] {
+    return this.#r.log.slice(from, to);
+  }
+  /** Leader only: replication state per member (empty on other roles). */
+  progress(): PeerProgress[] {
+    const role = this.#r.role;
+    if (role.kind !== "leader") return [];
+    return [...role.progress].map(([id, pr]) => ({
+      id,
+      voter: pr.voter,
+      match: pr.match,
+      next: pr.next,
+      state: pr.state,
+      inflight: pr.inflights.count,
+      recentActive: pr.recentActive,
+    }));
+  }
+  /** Leader only: the current transfer target, 0 if none. */
+  get transferee(): number {
+    const role = this.#r.role;
+    return role.kind === "leader" ? role.transferee : 0;
+  }
+}
