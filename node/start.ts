@@ -34,14 +34,16 @@ export async function startNode(flags: NodeFlags, log: Logger): Promise<RunningN
   if (features.length > 0) log.info(`features: ${features.join(", ")}`);
   log.info(`node: ${flags.nodeId}`);
 
+  let server: RespServer | undefined;
   const table = new CommandTable();
   table.add(...connectionCommands({
     password: flags.auth,
     serverName: "uhaha",
     serverVersion: UHAHA_VERSION,
     table,
+    connectedClients: () => server?.connectionCount ?? 0,
   }));
-  const server = await RespServer.listen({
+  server = await RespServer.listen({
     address: flags.listen,
     dispatch: createDispatch(table, flags.auth !== undefined),
     open: flags.auth === undefined,
@@ -50,8 +52,9 @@ export async function startNode(flags: NodeFlags, log: Logger): Promise<RunningN
   });
   const shown = flags.listen.host === "" ? `:${server.port}` : `${flags.listen.host}:${server.port}`;
   log.info(`server listening at ${shown}`);
+  const listening = server;
   return {
-    port: server.port,
-    stop: () => server.close(),
+    port: listening.port,
+    stop: () => listening.close(),
   };
 }

@@ -81,7 +81,8 @@ export class ClientConnection {
   closeAfterReplies(): void {
     this.#closing = true;
     this.#updateReading();
-    this.#flush();
+    // Deferred so that a command calling this (QUIT) still gets its own reply written.
+    queueMicrotask(() => this.#flush());
   }
 
   /** Closes at once, dropping queued replies. */

@@ -14,7 +14,11 @@ export interface ConnectionCommandOptions {
   readonly serverVersion: string;
   /** COMMAND lists this table (the node's whole command table). */
   readonly table: CommandTable;
+  /** For INFO's Clients section. */
+  readonly connectedClients: () => number;
 }
+
+const startedAt = Date.now();
 
 function digest(text: string | Uint8Array): Uint8Array {
   return createHash("sha256").update(text).digest();
@@ -32,7 +36,7 @@ export function connectionCommands(options: ConnectionCommandOptions): CommandSp
   ): Error | undefined => {
     if (expected === undefined) {
       return new Error(
-        "AUTH <password> called without any password configured for the default user. " +
+        "ERR AUTH <password> called without any password configured for the default user. " +
           "Are you sure your configuration is correct?",
       );
     }
@@ -118,6 +122,28 @@ export function connectionCommands(options: ConnectionCommandOptions): CommandSp
           role: "master",
           modules: [],
         };
+      },
+    },
+    {
+      name: "info",
+      arity: -1,
+      group: "server",
+      summary: "INFO [section]: server facts in Redis's INFO text format (clients read 'loading').",
+      run: () => {
+        const lines = [
+          "# Server",
+          `uhaha_version:${options.serverVersion}`,
+          `process_id:${process.pid}`,
+          `uptime_in_seconds:${Math.floor((Date.now() - startedAt) / 1000)}`,
+          "",
+          "# Clients",
+          `connected_clients:${options.connectedClients()}`,
+          "",
+          "# Persistence",
+          "loading:0",
+          "",
+        ];
+        return lines.join("\r\n");
       },
     },
     {

@@ -1,0 +1,136 @@
+/**
+ * Test helpers for real processes on the runtime the test runs on: spawn a
+ * TypeScript entry point, pick free ports, wait for conditions with a
+ * deadline, and clean up by PID.
+ */
+import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
+import * as net from "node:net";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const IS_DENO = "Deno" in globalThis;
+
+/** The command and leading arguments that run a .ts file on this runtime. */
+export function tsRunner(): { command: string; args: string[] } {
+  return IS_DENO
+    ? { command: process.execPath, args: ["run", "-A", "--quiet"] }
+    : { command: process.execPath, args: ["--import", "tsx"] };
+}
+
+export interface Spawned {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Everything written to stdout and stderr so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or the signal name). */
+  readonly exited: Promise<number | string>;
+  /** SIGKILLs the process if it still runs and waits for it to exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const running = new Set<Spawned>();
+
+/** Spawns `command`; every process spawned here is killed by `killAll`. */
+export function spawnProcess(command: string, args: string[], options: SpawnOptions = {}): Spawned {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
+  let out = "";
+  let err = "";
+  child.stdout?.on("data", (chunk) => (out += chunk));
+  child.stderr?.on("data", (chunk) => (err += chunk));
+  const exited = new Promise<number | string>((resolve) => {
+    child.on("exit", (code, signal) => resolve(code ?? signal ?? -1));
+  });
+  const spawned: Spawned = {
+    child,
+    pid: child.pid!,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    kill: async (signal = "SIGKILL") => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+      running.delete(spawned);
+    },
+  };
+  running.add(spawned);
+  return spawned;
+}
+
+/** Runs `cli.ts` with `args` on this runtime. */
+export function spawnCli(args: string[], options: SpawnOptions = {}): Spawned {
+  const runner = tsRunner();
+  return spawnProcess(runner.command, [...runner.args, `${REPO_ROOT}cli.ts`, ...args], {
+    cwd: REPO_ROOT,
+    ...options,
+  });
+}
+
+/** Kills every process these helpers started that still runs. */
+export async function killAll(): Promise<void> {
+  await Promise.all([...running].map((p) => p.kill()));
+}
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}` + (lastError ? `: ${lastError}` : ""));
+}
+
+/** Resolves when something accepts TCP connections on the port. */
+export function waitForPort(port: number, timeoutMs = 20_000): Promise<true> {
+  return waitFor(`port ${port} to accept connections`, () =>
+    new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: "127.0.0.1", port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on("error", () => resolve(false));
+    }), timeoutMs);
+}
+
+/** Resident memory of a process in KiB, from /proc. */
+export async function residentKiB(pid: number): Promise<number> {
+  const { readFile } = await import("node:fs/promises");
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+}
+
+/** Starts a node from cli.ts on a free port and waits until it listens. */
+export async function startCliNode(extraArgs: string[] = []): Promise<{ node: Spawned; port: number }> {
+  const port = await freePort();
+  const node = spawnCli(["-a", `127.0.0.1:${port}`, ...extraArgs]);
+  await Promise.race([
+    waitForPort(port),
+    node.exited.then((code) => {
+      throw new Error(`node exited with ${code} before listening:\n${node.stderr()}`);
+    }),
+  ]);
+  return { node, port };
+}
