@@ -48,6 +48,20 @@ export class RawClient {
     return this.#closed;
   }
 
+  /** Stops taking bytes from the socket, so the server's writes back up. */
+  pauseReading(): void {
+    this.#socket.pause();
+  }
+
+  resumeReading(): void {
+    this.#socket.resume();
+  }
+
+  /** Bytes written by this client that the kernel has not accepted yet. */
+  unsentBytes(): number {
+    return this.#socket.writableLength;
+  }
+
   write(bytes: Uint8Array | string): void {
     this.#socket.write(bytes);
   }
