@@ -31,6 +31,22 @@ async function main(argv: readonly string[]): Promise<number> {
     return USAGE_ERROR;
   }
   const log = createLogger(flags.logLevel);
+  // Listen for signals before starting, so a signal during start-up also stops cleanly.
+  const stopRequested = new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        log.warn(`received ${signal} again, exiting at once`);
+        process.exit(1);
+      }
+      stopping = true;
+      log.info(`received ${signal}, shutting down`);
+      resolve();
+    };
+    // `on`, not `once`: Deno re-raises a signal whose last listener was removed.
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
+  });
   let node;
   try {
     node = await startNode(flags, log);
@@ -38,14 +54,7 @@ async function main(argv: readonly string[]): Promise<number> {
     log.warn(`cannot start: ${(error as Error).message}`);
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info(`received ${signal}, shutting down`);
-      resolve();
-    };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
-  });
+  await stopRequested;
   await node.stop();
   log.info("bye");
   return 0;

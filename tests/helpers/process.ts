@@ -48,13 +48,26 @@ export function spawnProcess(command: string, args: string[], options: SpawnOpti
     stderr: () => err,
     exited,
     kill: async (signal = "SIGKILL") => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) signalProcess(child.pid!, signal);
       await exited;
       running.delete(spawned);
     },
   };
   running.add(spawned);
   return spawned;
+}
+
+/**
+ * Sends a signal by PID. Deno's `ChildProcess.kill()` reports the child as
+ * killed by the signal at once, even when the child handles it and exits 0,
+ * so tests signal by PID and read the real exit status.
+ */
+export function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
 }
 
 /** Runs `cli.ts` with `args` on this runtime. */
