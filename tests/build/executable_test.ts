@@ -1,0 +1,84 @@
+/**
+ * The single executable `dist/uhaha`, copied alone into an empty directory
+ * outside the repo and run with a PATH that holds no node, deno or npm.
+ * Builds it first when it is missing or older than the sources.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, IS_DENO, killAll, REPO_ROOT, spawnProcess, waitForPort } from "../helpers/process.ts";
+import { RawClient } from "../helpers/raw_client.ts";
+import { replyToJs } from "../../server/resp_reply_parser.ts";
+import { UHAHA_VERSION } from "../../node/version.ts";
+
+const EXECUTABLE = join(REPO_ROOT, "dist", "uhaha");
+const SOURCE_DIRS = ["node", "server", "raft", "store"];
+
+function newestSourceMs(): number {
+  const files = readdirSync(REPO_ROOT).filter((name) => name.endsWith(".ts")).map((name) => join(REPO_ROOT, name));
+  for (const dir of SOURCE_DIRS) {
+    const path = join(REPO_ROOT, dir);
+    for (const name of readdirSync(path, { recursive: true }) as string[]) {
+      if (name.endsWith(".ts")) files.push(join(path, name));
+    }
+  }
+  return Math.max(...files.map((file) => statSync(file).mtimeMs));
+}
+
+function ensureBuilt(): void {
+  let builtMs = 0;
+  try {
+    builtMs = statSync(EXECUTABLE).mtimeMs;
+  } catch { /* not built yet */ }
+  if (builtMs > newestSourceMs()) return;
+  // The build needs Node (SEA); under Deno take the `node` on PATH.
+  const node = IS_DENO ? "node" : process.execPath;
+  execFileSync(node, ["--import", "tsx", "tools/build.ts"], { cwd: REPO_ROOT, stdio: "inherit" });
+}
+
+describe("single executable", () => {
+  let dir: string;
+  let copy: string;
+  const env = { PATH: "" };
+
+  before(() => {
+    ensureBuilt();
+    dir = mkdtempSync(join(tmpdir(), "uhaha-exe-"));
+    copy = join(dir, "uhaha");
+    copyFileSync(EXECUTABLE, copy);
+    execFileSync("chmod", ["755", copy]);
+    env.PATH = join(dir, "empty-bin");
+  });
+  after(async () => {
+    await killAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("no node, deno or npm on the PATH it runs with", () => {
+    for (const tool of ["node", "deno", "npm"]) {
+      assert.throws(() => execFileSync("/bin/sh", ["-c", `command -v ${tool}`], { env }), `${tool} is reachable`);
+    }
+  });
+
+  test("-v works from the empty directory", () => {
+    assert.equal(execFileSync(copy, ["-v"], { cwd: dir, env }).toString(), `uhaha version ${UHAHA_VERSION}\n`);
+  });
+
+  test("answers PING", async () => {
+    const port = await freePort();
+    const node = spawnProcess(copy, ["-a", `127.0.0.1:${port}`], { cwd: dir, env });
+    await Promise.race([
+      waitForPort(port),
+      node.exited.then((code) => assert.fail(`exited with ${code}: ${node.stderr()}`)),
+    ]);
+    const client = await RawClient.connect(port);
+    client.send("PING");
+    client.send("ECHO", "from the executable");
+    assert.deepEqual((await client.read(2)).map(replyToJs), ["PONG", "from the executable"]);
+    client.close();
+    assert.match(node.stderr(), /server listening at 127\.0\.0\.1:\d+/);
+  });
+});
