@@ -122,8 +122,13 @@ export class Raft {
         );
       }
     }
-    const self = leader.progress.get(this.id);
-    if (self) self.voter = isVoter(this.config, this.id);
+    let self = leader.progress.get(this.id);
+    if (!self) {
+      // A leader outside its latest configuration (being removed) still tracks itself.
+      self = new Progress(this.log.lastIndex() + 1, false, this.options.maxInflightAppends);
+      leader.progress.set(this.id, self);
+    }
+    self.voter = isVoter(this.config, this.id);
     if (leader.transferee !== 0 && !isVoter(this.config, leader.transferee)) leader.transferee = 0;
   }
 
@@ -131,9 +136,18 @@ export class Raft {
     return { term: this.term, vote: this.vote, commit: this.log.committed };
   }
 
-  /** True when this node may campaign: it is a voter of its latest configuration. */
+  /**
+   * True when this node may campaign: it is a voter of its latest
+   * configuration, or of the committed one while a change that removes or
+   * demotes it is still uncommitted — it may be needed to commit that
+   * change (dissertation §4.2.2: a server not in its latest configuration
+   * should still start elections until Cnew is committed). Votes are always
+   * counted with the latest configuration, so its own vote may not count.
+   */
   promotable(): boolean {
-    return isVoter(this.config, this.id);
+    if (isVoter(this.config, this.id)) return true;
+    return this.log.lastConfigIndex() > this.log.committed &&
+      isVoter(this.log.configAt(this.log.committed), this.id);
   }
 
   send(m: Message): void {

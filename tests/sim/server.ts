@@ -37,6 +37,7 @@ export interface ServerHost {
   onReadServed(server: SimServer, requestId: number, value: number): void;
   onReadFailed(server: SimServer, requestId: number): void;
   onCompacted(server: SimServer): void;
+  onSnapshotInstalled(server: SimServer, index: number): void;
 }
 
 export function encodeValue(v: number): Uint8Array {
@@ -153,6 +154,7 @@ export class SimServer {
         this.register = this.disk.snapshot.value;
         this.incoming.clear();
         this.host.checker.onRestoreSnapshot(this.id, rd.snapshot.index);
+        this.host.onSnapshotInstalled(this, rd.snapshot.index);
       }
       for (const e of rd.committedEntries) {
         if (e.kind === EntryKind.Command) this.register = decodeValue(e.data);

@@ -1,0 +1,48 @@
+/** Runs many seeds and sums their results (shared by sim_test.ts and campaign.ts). */
+import { emptyCounts, type FaultCounts, faultKinds } from "./network.ts";
+import { runSimulation, type SimResult } from "./simulation.ts";
+
+/** Cluster sizes cycled through by seed number. */
+export const sizes = [1, 3, 5, 7] as const;
+
+export function sizeForSeed(seed: number): number {
+  return sizes[seed % sizes.length];
+}
+
+export interface Summary {
+  seeds: number;
+  steps: number;
+  operations: number;
+  maxRecoveryTicks: number;
+  counts: FaultCounts;
+  failures: SimResult[];
+}
+
+export function runSeeds(opts: {
+  base: number;
+  count: number;
+  size?: number;
+  stopAfterFailures?: number;
+  chaosTicks?: number;
+  onProgress?: (done: number, summary: Summary) => void;
+}): Summary {
+  const summary: Summary = {
+    seeds: 0, steps: 0, operations: 0, maxRecoveryTicks: 0, counts: emptyCounts(), failures: [],
+  };
+  for (let i = 0; i < opts.count; i++) {
+    const seed = opts.base + i;
+    const size = opts.size ?? sizeForSeed(seed);
+    const r = runSimulation({ seed, size, chaosTicks: opts.chaosTicks });
+    summary.seeds++;
+    summary.steps += r.steps;
+    summary.operations += r.operations;
+    if (r.ok) summary.maxRecoveryTicks = Math.max(summary.maxRecoveryTicks, r.recoveryTicks);
+    for (const k of faultKinds) summary.counts[k] += r.counts[k];
+    if (!r.ok) {
+      summary.failures.push(r);
+      if (summary.failures.length >= (opts.stopAfterFailures ?? Infinity)) break;
+    }
+    opts.onProgress?.(summary.seeds, summary);
+  }
+  return summary;
+}
