@@ -36,13 +36,19 @@ export class StorageClosedError extends Error {
   }
 }
 
-/** errno code of an fs error, or "" when it has none. */
+const OS_ERRORS: Record<number, string> = { 2: "ENOENT", 5: "EIO", 13: "EACCES", 17: "EEXIST", 28: "ENOSPC", 30: "EROFS", 122: "EDQUOT" };
+
+/**
+ * errno code of an fs error ("ENOSPC", "EIO", ...), or "" when it has none.
+ * Deno sometimes reports only "... (os error 28)"; that is mapped too.
+ */
 export function errorCode(err: unknown): string {
   if (typeof err === "object" && err !== null && "code" in err) {
     const code = (err as { code: unknown }).code;
-    if (typeof code === "string") return code;
+    if (typeof code === "string" && code !== "") return code;
   }
-  return "";
+  const m = /\(os error (\d+)\)/.exec(String((err as Error)?.message ?? ""));
+  return m ? OS_ERRORS[Number(m[1])] ?? `os error ${m[1]}` : "";
 }
 
 /** Log sink injected into the stores: level and a one-line message. */

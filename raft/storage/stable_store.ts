@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { decodeChecked, encodeChecked, writeFileAtomic } from "./atomic_file.ts";
-import { StorageClosedError, StorageCorruptError } from "./errors.ts";
+import { errorCode, StorageClosedError, StorageCorruptError, StorageFailedError } from "./errors.ts";
 import { type FileIO, nodeFileIO } from "./file_io.ts";
 
 /** Any value JSON can carry. */
@@ -113,8 +113,18 @@ export class FileStableStore extends OrderedStableStore {
     this.#io = options.io ?? nodeFileIO;
     this.#sync = !options.nosync;
   }
-  protected persist(state: StableState): Promise<void> {
-    return writeFileAtomic(this.#io, this.#file, encodeChecked({ format: "uhaha-stable/1", ...state }), this.#sync);
+  protected async persist(state: StableState): Promise<void> {
+    try {
+      await writeFileAtomic(this.#io, this.#file, encodeChecked({ format: "uhaha-stable/1", ...state }), this.#sync);
+    } catch (err) {
+      const code = errorCode(err) || "EIO";
+      throw new StorageFailedError(
+        `saving the stable state to ${this.#file} failed with ${code} (${(err as Error)?.message ?? err}); ` +
+          `the previous state is intact. ${code === "ENOSPC" ? "Free disk space" : "Check the disk"}, then retry.`,
+        code,
+        err,
+      );
+    }
   }
 }
 
