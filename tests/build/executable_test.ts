@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, IS_DENO, killAll, REPO_ROOT, spawnProcess, waitForPort } from "../helpers/process.ts";
@@ -19,7 +19,7 @@ const SOURCE_DIRS = ["node", "server", "raft", "store"];
 
 function newestSourceMs(): number {
   const files = readdirSync(REPO_ROOT).filter((name) => name.endsWith(".ts")).map((name) => join(REPO_ROOT, name));
-  for (const dir of SOURCE_DIRS) {
+  for (const dir of SOURCE_DIRS.filter((name) => existsSync(join(REPO_ROOT, name)))) {
     const path = join(REPO_ROOT, dir);
     for (const name of readdirSync(path, { recursive: true }) as string[]) {
       if (name.endsWith(".ts")) files.push(join(path, name));
