@@ -37,7 +37,7 @@ const io: FileIO = {
 
 const log = await openFileLogStore(dir, {
   io,
-  segmentBytes: 16 * 1024,
+  segmentBytes: 64 * 1024,
   cacheEntries: 64,
   logger: (level, message) => process.stderr.write(`${level}: ${message}\n`),
 });
