@@ -72,6 +72,10 @@ class Simulation implements ServerHost {
   private readonly everMember = new Set<number>();
   private toStop: SimServer[] = [];
   private lastConfigApplied = 0;
+  /** Chance that a server dies right after taking a message in, before persisting or sending. */
+  private readonly stepCrashRate: number;
+  private readonly clientPause: number;
+  private crashBeforeProcessing: SimServer | undefined;
   readonly calmAt: number;
   private calm = false;
   private marker = { value: 0, index: 0, readId: 0 };
@@ -87,7 +91,7 @@ class Simulation implements ServerHost {
       electionTicks: 10,
       heartbeatTicks: rng.int(1, 3),
       maxInflightAppends: rng.int(1, 8),
-      maxEntriesPerAppend: rng.int(1, 6),
+      maxEntriesPerAppend: rng.chance(0.4) ? 1 : rng.int(2, 6),
       maxAppendBytes: 1 << 20,
       preVote: rng.chance(0.85),
       checkQuorum: rng.chance(0.85),
@@ -100,6 +104,8 @@ class Simulation implements ServerHost {
       this.addServer(m.id, { members });
     }
     this.nextId = config.size + 1;
+    this.stepCrashRate = rng.chance(0.6) ? rng.next() * 0.01 : 0;
+    this.clientPause = rng.int(10, 40);
     this.calmAt = (config.chaosTicks ?? rng.int(60, 200)) * TICK;
     this.queue.push(rng.int(5, 30), { kind: "client" });
     this.queue.push(rng.int(20, 100), { kind: "chaos" });
@@ -150,6 +156,16 @@ class Simulation implements ServerHost {
     this.now = next.time;
     this.steps++;
     this.handle(next.item);
+    const dying = this.crashBeforeProcessing;
+    if (dying) {
+      // Check what it believed (e.g. a commit) before it dies with it unsaved.
+      this.checker.afterStep(this.live() as { id: number; core: NonNullable<SimServer["core"]> }[]);
+      this.crashBeforeProcessing = undefined;
+      this.log(`crash server ${dying.id} after a step, before persisting or sending`);
+      this.crashServer(dying);
+      this.counts.crash++;
+      this.queue.push(this.now + this.rng.int(10, 300), { kind: "restart", server: dying });
+    }
     for (const s of this.toStop.splice(0)) {
       if (s.alive) {
         this.log(`server ${s.id} stops: removed from the configuration`);
@@ -184,7 +200,7 @@ class Simulation implements ServerHost {
       case "client":
         if (this.calm) return;
         this.clientStep();
-        this.queue.push(this.now + this.rng.int(3, 40), ev);
+        this.queue.push(this.now + this.rng.int(1, this.clientPause), ev);
         return;
       case "chaos":
         if (this.calm) return;
@@ -238,6 +254,11 @@ class Simulation implements ServerHost {
     if (this.trace) this.log(describe(m));
     if (isSnapshot) to.receiveSnapshot(m.snapshot.index, envelope.snapshot!.value);
     to.core!.step(m);
+    if (!this.calm && this.rng.chance(this.stepCrashRate)) {
+      this.crashBeforeProcessing = to;
+      if (isSnapshot) this.queue.push(this.now + 1, { kind: "snapshotDone", envelope, ok: false });
+      return;
+    }
     to.process();
     if (isSnapshot) this.queue.push(this.now + 1, { kind: "snapshotDone", envelope, ok: true });
   }
@@ -266,9 +287,15 @@ class Simulation implements ServerHost {
   private chaosStep(): void {
     const r = this.rng.next();
     const ids = [...this.servers.values()].filter((s) => !s.removed).map((s) => s.id);
+    const leader = this.leader();
     if (r < 0.14 && ids.length > 1) {
       const shuffled = ids.slice().sort(() => this.rng.next() - 0.5);
-      const cut = this.rng.int(1, ids.length - 1);
+      // Often isolate the leader, alone or with a few others.
+      if (leader && this.rng.chance(0.4)) {
+        shuffled.splice(shuffled.indexOf(leader.id), 1);
+        shuffled.unshift(leader.id);
+      }
+      const cut = this.rng.chance(0.5) ? 1 : this.rng.int(1, ids.length - 1);
       const a = shuffled.slice(0, cut);
       const b = shuffled.slice(cut);
       const links: [number, number][] = [];
@@ -283,15 +310,15 @@ class Simulation implements ServerHost {
     } else if (r < 0.38) {
       const victims = this.live().filter((s) => !s.removed);
       if (victims.length === 0) return;
-      const s = this.rng.pick(victims);
+      const s = leader && this.rng.chance(0.5) ? leader : this.rng.pick(victims);
       this.log(`crash server ${s.id} (${s.core!.role}, term ${s.core!.term})`);
       this.crashServer(s);
       this.counts.crash++;
-      this.queue.push(this.now + this.rng.int(30, 600), { kind: "restart", server: s });
+      const downFor = this.rng.chance(0.5) ? this.rng.int(10, 100) : this.rng.int(100, 600);
+      this.queue.push(this.now + downFor, { kind: "restart", server: s });
     } else if (r < 0.56) {
       this.membershipChange();
     } else if (r < 0.68) {
-      const leader = this.leader();
       if (!leader) return;
       const others = voterIds(leader.core!.config).filter((id) => id !== leader.id);
       if (others.length === 0) return;
