@@ -7,14 +7,14 @@ import {
   defaultStorageLogger,
   errorCode,
   StorageClosedError,
-  StorageCorruptError,
   StorageFailedError,
   type StorageLogger,
 } from "./errors.ts";
-import { type FileIO, nodeFileIO, readExact } from "./file_io.ts";
+import { type FileIO, nodeFileIO } from "./file_io.ts";
 import { createSegment, recoverLog, type Segment, segmentLast, writeMeta } from "./log_recovery.ts";
-import { appendProblem, type LogStore, rangeError } from "./log_store.ts";
-import { decodeRecord, encodeRecordInto, recordSize } from "./record.ts";
+import { appendProblem, limitBytes, type LogStore, rangeError } from "./log_store.ts";
+import { encodeRecordInto, recordSize } from "./record.ts";
+import { limitByBytes, readSegmentRange, segmentOf } from "./segment_reader.ts";
 
 export interface FileLogStoreOptions {
   /** A segment is closed and a new one started once it reaches this size. Default 64 MiB. */
@@ -98,7 +98,7 @@ export class FileLogStore implements LogStore {
   async loadCache(): Promise<void> {
     const last = this.lastIndex();
     const lo = Math.max(this.#first, last - this.#cacheEntries + 1);
-    this.#cache = await this.#readDisk(lo, last + 1);
+    this.#cache = await readSegmentRange(this.#io, this.#segments, this.#fd, lo, last + 1);
     this.#cacheStart = lo;
   }
 
@@ -113,7 +113,7 @@ export class FileLogStore implements LogStore {
   term(index: number): number {
     if (index === this.#first - 1) return this.#prevTerm;
     if (index >= this.#first && index <= this.lastIndex()) {
-      const seg = this.#segmentOf(index);
+      const seg = segmentOf(this.#segments, index);
       return seg.terms[index - seg.baseIndex];
     }
     throw new RangeError(`term(${index}): index is outside the log [${this.#first}, ${this.lastIndex()}]`);
@@ -124,14 +124,25 @@ export class FileLogStore implements LogStore {
     return this.#failure;
   }
 
-  async entries(lo: number, hi: number): Promise<LogEntry[]> {
-    if (this.#closed) throw new StorageClosedError(`log store ${this.#dir}`);
+  entries(lo: number, hi: number, maxBytes = Infinity): Promise<LogEntry[]> {
+    if (this.#closed) return Promise.reject(new StorageClosedError(`log store ${this.#dir}`));
     const last = this.lastIndex();
-    if (lo < this.#first || hi < lo || hi > last + 1) throw rangeError(lo, hi, this.#first, last);
-    if (lo >= this.#cacheStart) return this.#cache.slice(lo - this.#cacheStart, hi - this.#cacheStart);
-    const split = Math.min(hi, this.#cacheStart);
-    const older = await this.#readDisk(lo, split);
-    return split < hi ? older.concat(this.#cache.slice(0, hi - this.#cacheStart)) : older;
+    if (lo < this.#first || hi < lo || hi > last + 1) return Promise.reject(rangeError(lo, hi, this.#first, last));
+    if (lo >= this.#cacheStart) return Promise.resolve(limitBytes(this.#cache.slice(lo - this.#cacheStart, hi - this.#cacheStart), maxBytes));
+    // Disk reads take their turn in the queue, so no truncation or compaction
+    // removes a segment under them; the range is checked again when they run.
+    return new Promise<LogEntry[]>((resolve, reject) => {
+      let result: LogEntry[] = [];
+      const run = async () => {
+        const last = this.lastIndex();
+        if (lo < this.#first || hi > last + 1) throw rangeError(lo, hi, this.#first, last);
+        const end = limitByBytes(this.#segments, lo, hi, maxBytes);
+        const split = Math.min(end, this.#cacheStart);
+        const older = await readSegmentRange(this.#io, this.#segments, this.#fd, lo, split);
+        result = split < end ? older.concat(this.#cache.slice(0, end - this.#cacheStart)) : older;
+      };
+      this.#enqueue({ kind: "run", run, resolve: () => resolve(result), reject }, true);
+    });
   }
 
   append(entries: readonly LogEntry[]): Promise<void> {
@@ -386,48 +397,4 @@ export class FileLogStore implements LogStore {
     this.#cache = [];
     this.#cacheStart = prevIndex + 1;
   }
-
-  #segmentOf(index: number): Segment {
-    const segs = this.#segments;
-    let lo = 0;
-    let hi = segs.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (segs[mid].baseIndex <= index) lo = mid;
-      else hi = mid - 1;
-    }
-    return segs[lo];
-  }
-
-  /** Reads [lo, hi) from the segment files, one read per segment, verifying checksums. */
-  async #readDisk(lo: number, hi: number): Promise<LogEntry[]> {
-    const out: LogEntry[] = [];
-    let index = lo;
-    while (index < hi) {
-      const seg = this.#segmentOf(index);
-      const upto = Math.min(hi, segmentLast(seg) + 1);
-      const start = seg.offsets[index - seg.baseIndex];
-      const end = upto - seg.baseIndex < seg.offsets.length ? seg.offsets[upto - seg.baseIndex] : seg.size;
-      const active = seg === this.#segments[this.#segments.length - 1];
-      const fd = active ? this.#fd : await this.#io.open(seg.path, "r");
-      let bytes: Uint8Array;
-      try {
-        bytes = await readExact(this.#io, fd, end - start, start, seg.path);
-      } finally {
-        if (!active) await this.#io.close(fd);
-      }
-      let at = 0;
-      for (; index < upto; index++) {
-        const rec = decodeRecord(bytes, at, false);
-        if (rec.kind !== "ok" || rec.entry.index !== index) {
-          const why = rec.kind === "ok" ? `expected index ${index}, found ${rec.entry.index}` : rec.kind === "bad" ? rec.reason : "record is incomplete";
-          throw new StorageCorruptError(seg.path, start + at, `read of index ${index} failed: ${why}`, "The file changed on disk after it was verified; stop the node and check the disk");
-        }
-        out.push(rec.entry);
-        at = rec.end;
-      }
-    }
-    return out;
-  }
 }
-

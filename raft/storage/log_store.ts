@@ -29,10 +29,12 @@ export interface LogStore {
   term(index: number): number;
   /**
    * Entries with lo <= index < hi. Requires firstIndex() <= lo <= hi <= lastIndex()+1,
-   * else rejects with RangeError. Recent entries are served from memory.
-   * The returned data arrays are shared: do not mutate them.
+   * else rejects with RangeError. With `maxBytes`, stops before the entry
+   * that would take the total data size over it (but returns at least one).
+   * Recent entries are served from memory. The returned data arrays are
+   * shared: do not mutate them.
    */
-  entries(lo: number, hi: number): Promise<LogEntry[]>;
+  entries(lo: number, hi: number, maxBytes?: number): Promise<LogEntry[]>;
   /**
    * Appends a contiguous batch starting at lastIndex()+1 (as of when the
    * batch runs), with terms never going down. Resolves once the batch is
@@ -75,4 +77,15 @@ export function appendProblem(batch: readonly LogEntry[], lastIndex: number, las
 /** RangeError for entries(lo, hi) outside what is held. */
 export function rangeError(lo: number, hi: number, first: number, last: number): RangeError {
   return new RangeError(`entries(${lo}, ${hi}) is outside the log, which holds [${first}, ${last}]`);
+}
+
+/** The longest prefix of `entries` whose data totals at most maxBytes (at least one entry). */
+export function limitBytes(entries: LogEntry[], maxBytes: number): LogEntry[] {
+  if (!Number.isFinite(maxBytes)) return entries;
+  let total = 0;
+  for (let i = 0; i < entries.length; i++) {
+    total += entries[i].data.byteLength;
+    if (total > maxBytes && i > 0) return entries.slice(0, i);
+  }
+  return entries;
 }

@@ -1,7 +1,7 @@
 /** An in-memory LogStore with the same semantics as the file-backed one. */
 import type { LogEntry } from "../log_entry.ts";
 import { StorageClosedError } from "./errors.ts";
-import { appendProblem, type LogStore, rangeError } from "./log_store.ts";
+import { appendProblem, limitBytes, type LogStore, rangeError } from "./log_store.ts";
 
 export class MemoryLogStore implements LogStore {
   #entries: LogEntry[] = [];
@@ -26,12 +26,12 @@ export class MemoryLogStore implements LogStore {
     return e.term;
   }
 
-  entries(lo: number, hi: number): Promise<LogEntry[]> {
+  entries(lo: number, hi: number, maxBytes = Infinity): Promise<LogEntry[]> {
     if (this.#closed) return Promise.reject(new StorageClosedError("memory log store"));
     if (lo < this.#first || hi < lo || hi > this.lastIndex() + 1) {
       return Promise.reject(rangeError(lo, hi, this.#first, this.lastIndex()));
     }
-    return Promise.resolve(this.#entries.slice(lo - this.#first, hi - this.#first));
+    return Promise.resolve(limitBytes(this.#entries.slice(lo - this.#first, hi - this.#first), maxBytes));
   }
 
   append(batch: readonly LogEntry[]): Promise<void> {

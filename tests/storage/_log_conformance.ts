@@ -152,6 +152,17 @@ export function logStoreConformance(name: string, makeHarness: () => Promise<Log
       await s.close();
     }));
 
+  test(`${name}: maxBytes limits a read to a prefix of at least one entry`, () =>
+    withStore(async (s) => {
+      const fixed = Array.from({ length: 10 }, (_, i) => entry(i + 1, 1, 100));
+      await s.append(fixed);
+      assert.deepEqual(await s.entries(1, 11, 250), fixed.slice(0, 2));
+      assert.deepEqual(await s.entries(3, 11, 10), fixed.slice(2, 3));
+      assert.deepEqual(await s.entries(1, 11, 1000), fixed);
+      assert.deepEqual(await s.entries(5, 5, 10), []);
+      await s.close();
+    }));
+
   test(`${name}: closed store rejects`, () =>
     withStore(async (s) => {
       await s.append(batch(1, 1, 1));

@@ -90,6 +90,25 @@ test("recent entries come from memory, older ones from disk", async () => {
   }
 });
 
+test("a disk read queued before a compaction or truncation still returns its entries", async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const log = await openFileLogStore(dir, { cacheEntries: 2, segmentBytes: 500 });
+    await log.append(batch(1, 100, 1));
+    const read = log.entries(1, 50);
+    const compact = log.compactPrefix(60);
+    const truncate = log.truncateSuffix(80);
+    const late = log.entries(1, 50);
+    assert.deepEqual(await read, batch(1, 49, 1));
+    await Promise.all([compact, truncate]);
+    await assert.rejects(late, RangeError);
+    assert.deepEqual(await log.entries(61, 80, 1e9), batch(61, 19, 1));
+    await log.close();
+  } finally {
+    await cleanup();
+  }
+});
+
 async function threeSegments(dir: string): Promise<string[]> {
   const log = await openFileLogStore(dir, { segmentBytes: 1000 });
   for (let i = 0; i < 30; i++) await log.append(batch(1 + i * 3, 3, 1));
