@@ -1,0 +1,84 @@
+/**
+ * The application API: what a user writes. An App names its data, its
+ * commands and its hooks; the framework replicates it.
+ */
+import type { ReplyValue } from "../server/resp_values.ts";
+
+/** Deterministic random numbers inside the machine (PCG, seeded from the log). */
+export interface Rand {
+  uint32(): number;
+  uint64(): bigint;
+  /** An integer in [0, 2^53). */
+  int(): number;
+  /** An integer in [0, n). */
+  intn(n: number): number;
+  /** A float in [0, 1). */
+  float64(): number;
+  bytes(length: number): Uint8Array;
+  uuid(): string;
+}
+
+/** What a write or read command sees. */
+export interface Machine<D> {
+  /** The application's data. Writes change it; reads must not. */
+  data: D;
+  /**
+   * Machine time as unix nanoseconds: the same on every replica and on
+   * replay, and strictly increasing from one write to the next.
+   */
+  now(): bigint;
+  /** Deterministic random numbers (reads see the values as of the last write). */
+  readonly rand: Rand;
+  /** The command's arguments as bytes, name first (binary-safe). */
+  readonly rawArgs: readonly Uint8Array[];
+}
+
+/** What an intermediate (connection-level) command sees: no data, but the connection. */
+export interface Intermediate {
+  /** The connection's context, as set by `connOpened` or an earlier command. */
+  context: unknown;
+  readonly remoteAddress: string;
+  readonly rawArgs: readonly Uint8Array[];
+}
+
+/** A command's arguments as text, name first (`args[0]` is the name as sent). */
+export type Args = readonly string[];
+
+export type Command<D> =
+  | {
+    /** Goes through the Raft log; runs on every replica. */
+    readonly kind: "write";
+    readonly run: (m: Machine<D>, args: Args) => ReplyValue;
+  }
+  | {
+    /** Linearizable by default (ReadIndex); runs on the node that received it. */
+    readonly kind: "read";
+    readonly run: (m: Machine<D>, args: Args) => ReplyValue;
+  }
+  | {
+    /** Runs on the connection, outside the log; may be async. */
+    readonly kind: "intermediate";
+    readonly run: (c: Intermediate, args: Args) => ReplyValue | Promise<ReplyValue>;
+  };
+
+/** A replicated application. */
+export interface App<D = unknown> {
+  /** Names the data directory (`<dir>/<name>/<node id>`) and VERSION's reply. */
+  readonly name: string;
+  readonly version?: string;
+  /** The data of a brand-new cluster. */
+  readonly initialData: () => D;
+  /** Snapshot `data` as JSON (with `JSON.stringify`/`JSON.parse`). */
+  readonly jsonSnapshots?: boolean;
+  /** Custom snapshot: `data` to bytes. Required unless `jsonSnapshots`. */
+  readonly snapshot?: (data: D) => Uint8Array;
+  /** Custom restore: bytes from `snapshot` back to data. */
+  readonly restore?: (bytes: Uint8Array) => D;
+  /**
+   * Commands by case-insensitive name. The name `*` is the catch-all: it
+   * runs for any command no other entry names.
+   */
+  readonly commands: { readonly [name: string]: Command<D> };
+  /** Runs in the machine on every TICK (every 200 ms of leader time), like a write. */
+  readonly tick?: (m: Machine<D>) => void;
+}
