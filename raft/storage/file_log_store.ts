@@ -194,7 +194,12 @@ export class FileLogStore implements LogStore {
         let n = 1;
         while (n < this.#queue.length && this.#queue[n].kind === "append") n++;
         const group = this.#queue.splice(0, n) as Extract<Op, { kind: "append" }>[];
-        await this.#appendGroup(group);
+        try {
+          await this.#appendGroup(group);
+        } catch (err) {
+          // Not expected (I/O errors are handled inside); never leave callers hanging.
+          for (const op of group) op.reject(err);
+        }
       } else {
         this.#queue.shift();
         try {
@@ -276,7 +281,6 @@ export class FileLogStore implements LogStore {
       this.#cache = this.#cache.slice(drop);
       this.#cacheStart += drop;
     }
-    if (this.#cache.length === stored.length) this.#cacheStart = stored[0].index;
     for (const op of accepted) op.resolve();
   }
 
