@@ -44,16 +44,28 @@ function cbVoid(run: (done: (err: NodeJS.ErrnoException | null) => void) => void
   return new Promise<void>((resolve, reject) => run((err) => (err ? reject(err) : resolve())));
 }
 
-/** The real thing: node:fs callbacks (fast on Node and on Deno). */
+/**
+ * The real thing: node:fs. Writes are synchronous pwrite calls into the
+ * page cache: they take microseconds, less than the thread-pool round trip
+ * of an async write (measured: 1-entry appends with nosync 36k/s async vs
+ * 188k/s sync on Node 20, 103k/s vs 253k/s on Deno 2). Everything that
+ * waits for the disk (fdatasync, fsync) and all other calls stay async.
+ * `asyncNodeFileIO` is the all-async variant.
+ */
 export const nodeFileIO: FileIO = {
   open: (path, flags) => cb<number>((d) => fs.open(path, flags, 0o644, d)),
   close: (fd) => cbVoid((d) => fs.close(fd, d)),
-  async writeAll(fd, data, position) {
-    let done = 0;
-    while (done < data.byteLength) {
-      const n = await cb<number>((d) => fs.write(fd, data, done, data.byteLength - done, position + done, d));
-      if (n <= 0) throw Object.assign(new Error(`short write (${n} bytes)`), { code: "EIO" });
-      done += n;
+  writeAll(fd, data, position) {
+    try {
+      let done = 0;
+      while (done < data.byteLength) {
+        const n = fs.writeSync(fd, data, done, data.byteLength - done, position + done);
+        if (n <= 0) throw Object.assign(new Error(`short write (${n} bytes)`), { code: "EIO" });
+        done += n;
+      }
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
     }
   },
   read: (fd, into, position) => cb<number>((d) => fs.read(fd, into, 0, into.byteLength, position, d)),
@@ -92,3 +104,16 @@ export async function readExact(io: FileIO, fd: Fd, length: number, position: nu
   }
   return out;
 }
+
+/** nodeFileIO with asynchronous (thread-pool) writes too. */
+export const asyncNodeFileIO: FileIO = {
+  ...nodeFileIO,
+  async writeAll(fd, data, position) {
+    let done = 0;
+    while (done < data.byteLength) {
+      const n = await cb<number>((d) => fs.write(fd, data, done, data.byteLength - done, position + done, d));
+      if (n <= 0) throw Object.assign(new Error(`short write (${n} bytes)`), { code: "EIO" });
+      done += n;
+    }
+  },
+};

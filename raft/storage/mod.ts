@@ -79,4 +79,4 @@ export {
   StorageFailedError,
   type StorageLogger,
 } from "./errors.ts";
-export { type Fd, type FileIO, nodeFileIO } from "./file_io.ts";
+export { asyncNodeFileIO, type Fd, type FileIO, nodeFileIO } from "./file_io.ts";
