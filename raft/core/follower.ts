@@ -3,7 +3,6 @@
  * roles, and the follower side of replication (AppendEntries, heartbeats,
  * InstallSnapshot).
  */
-import { voterIds } from "./membership.ts";
 import { voteOutcome } from "./quorum.ts";
 import type { Raft } from "./raft.ts";
 import type { AppendMessage, HeartbeatMessage, Message, SnapshotMessage } from "./types.ts";
@@ -60,7 +59,7 @@ export function stepCandidate(r: Raft, m: Message): void {
       const wanted = role.kind === "candidate" ? "voteResponse" : "preVoteResponse";
       if (m.type !== wanted) return;
       role.votes.set(m.from, m.granted);
-      switch (voteOutcome(voterIds(r.config), role.votes)) {
+      switch (voteOutcome(r.voters, role.votes)) {
         case "won":
           if (role.kind === "preCandidate") r.campaign("election");
           else r.becomeLeader();

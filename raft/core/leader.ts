@@ -4,7 +4,7 @@
  * snapshots for followers behind the compaction point, commit rule).
  */
 import type { LogEntry } from "../log_entry.ts";
-import { isVoter, voterIds } from "./membership.ts";
+import { isVoter } from "./membership.ts";
 import { committedIndex, hasQuorum } from "./quorum.ts";
 import type { LeaderState, Raft } from "./raft.ts";
 import type { AppendResponseMessage, HeartbeatResponseMessage, Message } from "./types.ts";
@@ -24,7 +24,7 @@ export function tickHeartbeat(r: Raft): void {
     if (r.options.checkQuorum) {
       // Check-quorum (dissertation §6.2): step down without a live majority.
       const active = hasQuorum(
-        voterIds(r.config),
+        r.voters,
         (id) => id === r.id || leader.progress.get(id)?.recentActive === true,
       );
       for (const [id, pr] of leader.progress) if (id !== r.id) pr.recentActive = false;
@@ -106,7 +106,7 @@ function handleHeartbeatResponse(r: Raft, leader: LeaderState, m: HeartbeatRespo
   if (pr.state === "replicate" && pr.inflights.full()) pr.inflights.freeFirstOne();
   if (pr.match < r.log.lastIndex()) sendAppend(r, m.from);
   if (m.context > 0) {
-    const voters = voterIds(r.config);
+    const voters = r.voters;
     const safe = leader.reads.ack(m.from, m.context, (acks) => hasQuorum(voters, (id) => acks.has(id)));
     r.readStates.push(...safe);
   }
@@ -136,7 +136,7 @@ export function sendAppend(r: Raft, to: number, sendIfEmpty = true): boolean {
     return true;
   }
   const entries = limitEntries(
-    r.log.slice(pr.next, r.log.lastIndex() + 1),
+    r.log.slice(pr.next, Math.min(r.log.lastIndex() + 1, pr.next + r.options.maxEntriesPerAppend)),
     r.options.maxEntriesPerAppend,
     r.options.maxAppendBytes,
   );
@@ -180,7 +180,7 @@ export function bcastHeartbeat(r: Raft, context: number): void {
  */
 export function maybeCommit(r: Raft): boolean {
   const leader = leaderState(r);
-  const index = committedIndex(voterIds(r.config), (id) => leader.progress.get(id)?.match ?? 0);
+  const index = committedIndex(r.voters, (id) => leader.progress.get(id)?.match ?? 0);
   if (index <= r.log.committed || r.log.term(index) !== r.term) return false;
   r.log.commitTo(index);
   afterCommit(r, leader);
@@ -198,7 +198,7 @@ function afterCommit(r: Raft, leader: LeaderState): void {
   if (!isVoter(r.config, r.id) && r.log.lastConfigIndex() <= r.log.committed) {
     bcastAppend(r);
     let best = 0;
-    for (const id of voterIds(r.config)) {
+    for (const id of r.voters) {
       const pr = leader.progress.get(id);
       if (pr && pr.match === r.log.lastIndex()) best = id;
     }
@@ -210,7 +210,7 @@ function afterCommit(r: Raft, leader: LeaderState): void {
 /** Registers a read at the current commit index; starts a heartbeat round if needed. */
 export function startRead(r: Raft, leader: LeaderState, requestId: number): void {
   const read = { requestId, index: r.log.committed };
-  const voters = voterIds(r.config);
+  const voters = r.voters;
   if (voters.length === 1 && voters[0] === r.id) {
     r.readStates.push(read); // a single voter is its own quorum
     return;

@@ -17,6 +17,8 @@ export interface RaftOptions {
   readonly maxEntriesPerAppend: number;
   /** Max entry payload bytes in one append message (≥ 1 entry is always sent). Default 1 MiB. */
   readonly maxAppendBytes: number;
+  /** Max committed entries handed to the driver in one Ready. Default 1024. */
+  readonly maxApplyEntries: number;
   /** Pre-vote phase before a real election (dissertation §9.6). Default true. */
   readonly preVote: boolean;
   /** Leader steps down without a quorum heard within an election timeout (§6.2). Default true. */
@@ -32,6 +34,7 @@ export const defaultOptions = {
   maxInflightAppends: 64,
   maxEntriesPerAppend: 256,
   maxAppendBytes: 1 << 20,
+  maxApplyEntries: 1024,
   preVote: true,
   checkQuorum: true,
 } as const;
@@ -58,6 +61,7 @@ export function validateOptions(o: RaftOptions): void {
   positiveInt("maxInflightAppends", o.maxInflightAppends);
   positiveInt("maxEntriesPerAppend", o.maxEntriesPerAppend);
   positiveInt("maxAppendBytes", o.maxAppendBytes);
+  positiveInt("maxApplyEntries", o.maxApplyEntries);
   if (o.heartbeatTicks >= o.electionTicks) {
     throw new RangeError(
       `Invalid raft options: heartbeatTicks=${o.heartbeatTicks} must be < electionTicks=${o.electionTicks}`,

@@ -62,6 +62,8 @@ export class Raft {
   readonly log: RaftLog;
   /** The latest configuration in the log (in effect once appended, §4.1). */
   config: MembershipConfig;
+  /** Voter ids of `config`, ascending (cached: used on every acknowledgement). */
+  voters: number[];
   /** "index:term" of the entry (or snapshot) that `config` came from. */
   private configKey: string;
   role: RoleState = { kind: "follower" };
@@ -88,6 +90,7 @@ export class Raft {
     this.vote = hs.vote;
     this.configKey = this.currentConfigKey();
     this.config = this.log.configAt(this.log.lastIndex());
+    this.voters = voterIds(this.config);
     this.becomeFollower(this.term, 0);
   }
 
@@ -102,6 +105,7 @@ export class Raft {
     if (key === this.configKey && !force) return false;
     this.configKey = key;
     this.config = this.log.configAt(this.log.lastIndex());
+    this.voters = voterIds(this.config);
     if (this.role.kind === "leader") this.syncProgress(this.role);
     return true;
   }
@@ -297,7 +301,7 @@ export class Raft {
     else this.becomeCandidate();
     const votes = (this.role as { votes: Map<number, boolean> }).votes;
     votes.set(this.id, true);
-    const voters = voterIds(this.config);
+    const voters = this.voters;
     if (voteOutcome(voters, votes) === "won") {
       if (preVote) this.campaign("election");
       else this.becomeLeader();

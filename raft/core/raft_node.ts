@@ -149,7 +149,8 @@ export class RaftNode {
     const hardState = r.hardState();
     const snapshot = log.pendingSnapshot;
     const from = Math.max(log.applied, snapshot?.index ?? 0) + 1;
-    const committedEntries: LogEntry[] = log.committed >= from ? log.slice(from, log.committed + 1) : [];
+    const to = Math.min(log.committed, from + r.options.maxApplyEntries - 1);
+    const committedEntries: LogEntry[] = to >= from ? log.slice(from, to + 1) : [];
     const rd: Ready = {
       hardState: sameHardState(hardState, this.#persistedHardState) ? undefined : hardState,
       snapshot,

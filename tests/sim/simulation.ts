@@ -93,6 +93,7 @@ class Simulation implements ServerHost {
       maxInflightAppends: rng.int(1, 8),
       maxEntriesPerAppend: rng.chance(0.4) ? 1 : rng.int(2, 6),
       maxAppendBytes: 1 << 20,
+      maxApplyEntries: rng.chance(0.3) ? rng.int(1, 3) : 1024,
       preVote: rng.chance(0.85),
       checkQuorum: rng.chance(0.85),
     };
