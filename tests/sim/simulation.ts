@@ -173,8 +173,22 @@ class Simulation implements ServerHost {
         this.crashServer(s);
       }
     }
+    if (this.trace) this.traceRoles();
     this.checker.afterStep(this.live() as { id: number; core: NonNullable<SimServer["core"]> }[]);
     return true;
+  }
+
+  private readonly lastRoles = new Map<number, string>();
+
+  /** Trace: one line whenever a server's role or term changes. */
+  private traceRoles(): void {
+    for (const s of this.servers.values()) {
+      const now = s.core ? `${s.core.role} t${s.core.term}` : "down";
+      if (this.lastRoles.get(s.id) !== now) {
+        this.lastRoles.set(s.id, now);
+        if (s.core) this.log(`server ${s.id} is ${now} (commit ${s.core.commitIndex}, last ${s.core.lastIndex})`);
+      }
+    }
   }
 
   private handle(ev: SimEvent): void {
@@ -238,6 +252,7 @@ class Simulation implements ServerHost {
     const envelope: Envelope = { message: m, senderIncarnation: from.incarnation, snapshot };
     if (m.type === "snapshot") this.counts.snapshotSent++;
     const times = this.net.schedule(this.now, m.from, m.to);
+    if (this.trace && times.length === 0) this.log(`LOST ${describe(m)}`);
     if (times.length === 0 && m.type === "snapshot") {
       this.queue.push(this.now + 2 * TICK, { kind: "snapshotDone", envelope, ok: false });
     }
@@ -249,6 +264,7 @@ class Simulation implements ServerHost {
     const to = this.servers.get(m.to);
     const isSnapshot = m.type === "snapshot";
     if (!to || !to.alive || this.net.isBlocked(m.from, m.to)) {
+      if (this.trace) this.log(`DROPPED (${to?.alive ? "cut" : "down"}) ${describe(m)}`);
       if (isSnapshot) this.queue.push(this.now + TICK, { kind: "snapshotDone", envelope, ok: false });
       return;
     }
