@@ -1,0 +1,107 @@
+/**
+ * Options of the peer transport, with their defaults and units, and one
+ * `resolveTransportOptions` that fills the defaults and checks the values.
+ */
+import type { Message, SnapshotMessage } from "../core/types.ts";
+import { DEFAULT_MAX_FRAME_BYTES } from "./frames.ts";
+
+/** Where the transport logs (the node's logger fits). */
+export interface TransportLog {
+  debug(message: string): void;
+  verb(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** Options of `new PeerTransport(…)`. */
+export interface PeerTransportOptions {
+  /** This node's id (a positive integer). */
+  readonly selfId: number;
+  /** This node's advertise address ("host:port"), sent in the handshake. */
+  readonly selfAddress: string;
+  /** The cluster secret (`--auth`). Peers must share it; it is never sent. */
+  readonly secret?: string;
+  /** Dial peers over TLS (certificates are not verified: nodes share one). */
+  readonly tls?: boolean;
+  readonly log: TransportLog;
+  /** Called for each message received from a peer, in order per peer. Must not throw. */
+  readonly onMessage: (message: Message) => void;
+  /**
+   * Called when a peer starts streaming a snapshot. Read `data` to the end,
+   * install, then resolve; reject (or stop reading) to refuse it. The sender
+   * learns the outcome.
+   */
+  readonly onSnapshot: (message: SnapshotMessage, data: AsyncIterable<Uint8Array>) => Promise<void>;
+  /** Most messages waiting per peer; more are dropped (and counted). Default 4096. */
+  readonly maxQueuedMessages?: number;
+  /** Largest frame (type + payload) sent or accepted, in bytes. Default 64 MiB. */
+  readonly maxFrameBytes?: number;
+  /** Limit for connect + handshake, in ms. Default 5000. */
+  readonly handshakeTimeoutMs?: number;
+  /** First reconnect delay, in ms (doubles per failure, with jitter). Default 25. */
+  readonly reconnectBaseMs?: number;
+  /** Longest reconnect delay, in ms. Default 1000. */
+  readonly reconnectMaxMs?: number;
+  /** A connection whose peer has not read for this long is dropped and redialed, in ms. Default 10000. */
+  readonly writeStallMs?: number;
+  /** Bytes per snapshot chunk frame. Default 1 MiB. */
+  readonly snapshotChunkBytes?: number;
+  /** How long a snapshot sender waits for the receiver's verdict after the last byte, in ms. Default 120000. */
+  readonly snapshotResultTimeoutMs?: number;
+  /** Snapshot bytes buffered for a slow installer before the socket is paused. Default 8 MiB. */
+  readonly snapshotHighWaterBytes?: number;
+}
+
+/** Options with every default filled in. */
+export type ResolvedTransportOptions =
+  & Omit<PeerTransportOptions, "secret" | "tls">
+  & Required<Omit<PeerTransportOptions, "secret" | "tls">>
+  & { readonly secret: string | undefined; readonly tls: boolean };
+
+const DEFAULTS = {
+  maxQueuedMessages: 4096,
+  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  handshakeTimeoutMs: 5000,
+  reconnectBaseMs: 25,
+  reconnectMaxMs: 1000,
+  writeStallMs: 10_000,
+  snapshotChunkBytes: 1 << 20,
+  snapshotResultTimeoutMs: 120_000,
+  snapshotHighWaterBytes: 8 << 20,
+};
+
+/**
+ * Fills defaults and validates.
+ * @throws RangeError naming the first bad option and why
+ */
+export function resolveTransportOptions(o: PeerTransportOptions): ResolvedTransportOptions {
+  const r: ResolvedTransportOptions = {
+    ...DEFAULTS,
+    ...stripUndefined(o),
+    secret: o.secret || undefined,
+    tls: o.tls ?? false,
+  };
+  const positive = (name: keyof typeof DEFAULTS | "selfId") => {
+    const value = r[name];
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new RangeError(`Invalid transport option ${name}=${value}: must be a positive integer`);
+    }
+  };
+  positive("selfId");
+  for (const name of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) positive(name);
+  if (r.snapshotChunkBytes + 1 > r.maxFrameBytes) {
+    throw new RangeError(
+      `Invalid transport option snapshotChunkBytes=${r.snapshotChunkBytes}: must be below maxFrameBytes=${r.maxFrameBytes}`,
+    );
+  }
+  if (r.reconnectBaseMs > r.reconnectMaxMs) {
+    throw new RangeError(
+      `Invalid transport option reconnectBaseMs=${r.reconnectBaseMs}: must not exceed reconnectMaxMs=${r.reconnectMaxMs}`,
+    );
+  }
+  return r;
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
