@@ -16,7 +16,7 @@ export interface NodeFlags {
   readonly showHelp: boolean;
   /** `-a`: where to listen. */
   readonly listen: HostPort;
-  /** `-n`: this node's id. */
+  /** `-n`: this node's id (a positive integer; uhaha allows any string). */
   readonly nodeId: string;
   /** `-d`: the data directory. */
   readonly dataDir: string;
@@ -120,8 +120,8 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
   }
 
   const nodeId = v.id ?? "1";
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(nodeId)) {
-    return fail(`invalid node id '${nodeId}' for -n: use 1-64 letters, digits, '.', '_' or '-'`);
+  if (!/^[1-9][0-9]{0,9}$/.test(nodeId) || Number(nodeId) > 2 ** 31 - 1) {
+    return fail(`invalid node id '${nodeId}' for -n: must be an integer from 1 to 2147483647`);
   }
 
   const level = v.level ?? "info";

@@ -73,6 +73,12 @@ export class ClientConnection {
     });
   }
 
+  /** Bytes already read from the socket by whoever accepted it (first-bytes sniffing). */
+  feed(chunk: Uint8Array): void {
+    this.#onData(chunk);
+    this.#updateReading();
+  }
+
   get closed(): boolean {
     return this.#closed;
   }

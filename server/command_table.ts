@@ -57,11 +57,12 @@ export function arityAllows(arity: number, argCount: number): boolean {
 /**
  * A dispatcher over `table`. With `requiresAuth`, every command not marked
  * `allowedUnauthenticated` answers NOAUTH until the connection has run AUTH.
+ * `catchAll` answers every name the table does not hold.
  */
-export function createDispatch(table: CommandTable, requiresAuth: boolean): Dispatch {
+export function createDispatch(table: CommandTable, requiresAuth: boolean, catchAll?: CommandSpec): Dispatch {
   return (conn, args) => {
     const name = argText(args[0]).toLowerCase();
-    const spec = table.get(name);
+    const spec = table.get(name) ?? catchAll;
     if (requiresAuth && !conn.authenticated && !spec?.allowedUnauthenticated) {
       return new Error("NOAUTH Authentication required.");
     }

@@ -19,6 +19,11 @@ export interface RespServerOptions extends ConnectionOptions {
   readonly tls?: { readonly cert: string; readonly key: string };
   /** True when no password is configured, so connections start authenticated. */
   readonly open: boolean;
+  /**
+   * Sees the first bytes of every connection before RESP does; returns true
+   * when it takes the socket (a Raft peer, an HTTP service).
+   */
+  readonly sniff?: (socket: net.Socket, firstBytes: Uint8Array) => boolean;
 }
 
 export class RespServer {
@@ -31,11 +36,21 @@ export class RespServer {
 
   /** Starts listening; rejects with the OS error (e.g. EADDRINUSE) if it cannot. */
   static listen(options: RespServerOptions): Promise<RespServer> {
-    const accept = (socket: net.Socket) => {
+    const serveResp = (socket: net.Socket, firstBytes?: Uint8Array) => {
       const conn = new ClientConnection(socket, options.dispatch, options);
       conn.authenticated = options.open;
       server.#connections.add(conn);
       socket.on("close", () => server.#connections.delete(conn));
+      if (firstBytes) conn.feed(firstBytes);
+    };
+    const accept = (socket: net.Socket) => {
+      const sniff = options.sniff;
+      if (!sniff) return serveResp(socket);
+      socket.on("error", () => {}); // until a handler takes the socket
+      socket.once("data", (first: Uint8Array) => {
+        socket.pause();
+        if (!sniff(socket, first)) serveResp(socket, first);
+      });
     };
     const raw = options.tls
       ? tls.createServer({ cert: options.tls.cert, key: options.tls.key }, accept)

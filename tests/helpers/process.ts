@@ -6,6 +6,9 @@
 import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
 import * as net from "node:net";
 import { fileURLToPath } from "node:url";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const IS_DENO = "Deno" in globalThis;
@@ -135,10 +138,35 @@ export async function residentKiB(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
 }
 
-/** Starts a node from cli.ts on a free port and waits until it listens. */
+const tempDirs = new Set<string>();
+
+/** A new empty directory under the OS temp dir, removed by `removeTempDirs`. */
+export function makeTempDir(prefix = "uhaha-test-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+/** Removes every directory `makeTempDir` made. */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+/** Kills every process and removes every temp dir these helpers made. */
+export async function cleanup(): Promise<void> {
+  await killAll();
+  removeTempDirs();
+}
+
+/**
+ * Starts a node from cli.ts on a free port (data in a new temp dir unless
+ * `-d` is given) and waits until it listens.
+ */
 export async function startCliNode(extraArgs: string[] = []): Promise<{ node: Spawned; port: number }> {
   const port = await freePort();
-  const node = spawnCli(["-a", `127.0.0.1:${port}`, ...extraArgs]);
+  const dataArgs = extraArgs.includes("-d") ? [] : ["-d", makeTempDir()];
+  const node = spawnCli(["-a", `127.0.0.1:${port}`, ...dataArgs, ...extraArgs]);
   await Promise.race([
     waitForPort(port),
     node.exited.then((code) => {

@@ -1,18 +1,18 @@
 /** The `uhaha` command as a process: help, version, usage errors, start-up failures. */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { freePort, killAll, signalProcess, spawnCli, waitFor } from "../helpers/process.ts";
+import { cleanup, freePort, makeTempDir, signalProcess, spawnCli, waitFor } from "../helpers/process.ts";
 import { UHAHA_VERSION } from "../../node/version.ts";
 import * as net from "node:net";
 
 async function runCli(args: string[]): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const child = spawnCli(args);
+  const child = spawnCli([...args, "-d", makeTempDir()]);
   const code = await child.exited;
   return { code, stdout: child.stdout(), stderr: child.stderr() };
 }
 
 describe("uhaha command", () => {
-  after(() => killAll());
+  after(() => cleanup());
 
   test("-h prints the four sections and exits 0", async () => {
     const { code, stdout } = await runCli(["-h"]);
@@ -67,7 +67,7 @@ describe("uhaha command", () => {
 
   test("SIGTERM stops a running node cleanly", async () => {
     const port = await freePort();
-    const child = spawnCli(["-a", `127.0.0.1:${port}`]);
+    const child = spawnCli(["-a", `127.0.0.1:${port}`, "-d", makeTempDir()]);
     await waitFor("the listening line", () => child.stderr().includes("server listening at"));
     signalProcess(child.pid, "SIGTERM");
     assert.equal(await child.exited, 0, child.stderr());

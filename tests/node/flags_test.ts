@@ -60,6 +60,8 @@ describe("flags", () => {
     [["--restore", "s.gz", "-j", "127.0.0.1:11001"], /--restore cannot be used with -j/],
     [["-l", "loud"], /invalid log level 'loud'/],
     [["-n", "a b"], /invalid node id 'a b'/],
+    [["-n", "node1"], /must be an integer from 1 to 2147483647/],
+    [["-n", "0"], /invalid node id '0'/],
     [["-a"], /argument missing/],
     [["--auth", ""], /--auth must not be empty/],
   ];

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { killAll, residentKiB, type Spawned, startCliNode, waitFor } from "../helpers/process.ts";
+import { cleanup, residentKiB, type Spawned, startCliNode, waitFor } from "../helpers/process.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 import { replyToJs } from "../../server/resp_reply_parser.ts";
 
@@ -31,7 +31,7 @@ describe("hostile input", () => {
     await assertServing(port);
     baselineKiB = await residentKiB(node.pid);
   });
-  after(() => killAll());
+  after(() => cleanup());
 
   test("a $2147483648 bulk header is a protocol error and closes that connection", async () => {
     const client = await RawClient.connect(port);

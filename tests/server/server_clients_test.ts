@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import { killAll, type Spawned, startCliNode } from "../helpers/process.ts";
+import { cleanup, type Spawned, startCliNode } from "../helpers/process.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 import { replyToJs } from "../../server/resp_reply_parser.ts";
 
@@ -22,7 +22,7 @@ describe("node without a password", () => {
   let node: Spawned;
   let port: number;
   before(async () => ({ node, port } = await startCliNode(["-l", "warn"])));
-  after(() => killAll());
+  after(() => cleanup());
 
   test("redis-cli: PING, PING msg, ECHO, errors", async () => {
     assert.equal(await redisCli(port, "PING"), "PONG");
@@ -110,7 +110,7 @@ describe("node without a password", () => {
 describe("node with --auth", () => {
   let port: number;
   before(async () => ({ port } = await startCliNode(["-l", "warn", "--auth", "s3cret"])));
-  after(() => killAll());
+  after(() => cleanup());
 
   test("redis-cli: NOAUTH before AUTH, PONG with -a, error with a wrong password", async () => {
     assert.equal(await redisCli(port, "PING"), "NOAUTH Authentication required.");

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import { killAll, startCliNode } from "../helpers/process.ts";
+import { cleanup, startCliNode } from "../helpers/process.ts";
 
 const run = promisify(execFile);
 
@@ -25,7 +25,7 @@ describe("TLS", () => {
     ]));
   });
   after(async () => {
-    await killAll();
+    await cleanup();
     rmSync(dir, { recursive: true, force: true });
   });
 

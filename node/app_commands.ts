@@ -1,0 +1,103 @@
+/**
+ * Turns an App's commands into the node's command table: writes go through
+ * the batcher and the log (leader only), reads through ReadIndex (or local
+ * state with --openreads), intermediates run on the connection. A read or
+ * intermediate command waits for the same connection's earlier writes.
+ */
+import type { ClientConnection } from "../server/client_connection.ts";
+import { argText, type CommandSpec } from "../server/command_table.ts";
+import type { ReplyValue } from "../server/resp_values.ts";
+import type { Command } from "../machine/app.ts";
+import type { WriteBatcher } from "../machine/write_batcher.ts";
+import type { NodeContext } from "./node_context.ts";
+import { clientError, leaderRedirect } from "./redirect.ts";
+
+/** The newest write of each connection; later reads wait for it. */
+const lastWrite = new WeakMap<ClientConnection, Promise<unknown>>();
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+export function runAppCommand(
+  node: NodeContext,
+  batcher: WriteBatcher,
+  command: Command<unknown>,
+  conn: ClientConnection,
+  rawArgs: Uint8Array[],
+): ReplyValue | Promise<ReplyValue> {
+  switch (command.kind) {
+    case "write": {
+      const redirect = leaderRedirect(node);
+      if (redirect) return redirect;
+      if (!node.machine.ticked) return new Error("TRYAGAIN machine time is not known yet; retry shortly");
+      const done = batcher.write(rawArgs).then(
+        (result) => result as ReplyValue,
+        (error) => clientError(node, error),
+      );
+      lastWrite.set(conn, done);
+      return done;
+    }
+    case "read":
+      return (async () => {
+        await lastWrite.get(conn);
+        if (!node.openReads) {
+          try {
+            await node.driver.linearizableRead();
+          } catch (error) {
+            return clientError(node, error);
+          }
+        } else if (node.driver.leaderId === 0 && node.driver.role !== "leader") {
+          return new Error("CLUSTERDOWN no leader known, local state may be far behind");
+        }
+        return node.machine.read(rawArgs);
+      })();
+    case "intermediate":
+      return (async () => {
+        await lastWrite.get(conn);
+        const args = rawArgs.map(argText);
+        try {
+          const context = {
+            get context() {
+              return conn.context;
+            },
+            set context(value: unknown) {
+              conn.context = value;
+            },
+            remoteAddress: conn.remoteAddress,
+            rawArgs,
+          };
+          return await command.run(context, args);
+        } catch (error) {
+          return asError(error);
+        }
+      })();
+  }
+}
+
+/** One CommandSpec per app command (arity is the app's to check), plus the catch-all if any. */
+export function appCommandSpecs(
+  node: NodeContext,
+  batcher: WriteBatcher,
+): { specs: CommandSpec[]; catchAll: CommandSpec | undefined } {
+  const toSpec = (name: string, command: Command<unknown>): CommandSpec => {
+    if (!["write", "read", "intermediate"].includes(command?.kind)) {
+      throw new TypeError(`command '${name}' has unknown kind '${(command as { kind?: unknown })?.kind}': use write, read or intermediate`);
+    }
+    if (typeof command.run !== "function") throw new TypeError(`command '${name}': run must be a function`);
+    return {
+      name,
+      arity: -1,
+      group: node.app.name,
+      summary: `${node.app.name} ${command.kind} command`,
+      run: (conn, args) => runAppCommand(node, batcher, command, conn, args),
+    };
+  };
+  const specs: CommandSpec[] = [];
+  let catchAll: CommandSpec | undefined;
+  for (const [name, command] of Object.entries(node.app.commands)) {
+    if (name === "*") catchAll = toSpec("*", command);
+    else specs.push(toSpec(name.toLowerCase(), command));
+  }
+  return { specs, catchAll };
+}

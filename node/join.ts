@@ -1,0 +1,48 @@
+/**
+ * `-j addr`: asks a cluster member to add this node, following MOVED/TRY
+ * redirects to the leader and retrying (with backoff) until it is added.
+ */
+import type { Logger } from "./logger.ts";
+import { respRequest } from "./resp_request.ts";
+
+export interface JoinOptions {
+  readonly joinAddress: string;
+  readonly nodeId: number;
+  readonly advertise: string;
+  readonly nonVoter: boolean;
+  readonly tls: boolean;
+  readonly password: string | undefined;
+  readonly log: Logger;
+  /** Stop trying when this returns true (the node was added, or is shutting down). */
+  readonly done: () => boolean;
+}
+
+export async function joinCluster(options: JoinOptions): Promise<void> {
+  const { log } = options;
+  log.info(`joining existing cluster at ${options.joinAddress} as ${options.nonVoter ? "nonvoter" : "voter"}`);
+  let target = options.joinAddress;
+  let delayMs = 100;
+  const args = ["RAFT", "SERVER", "ADD", String(options.nodeId), options.advertise, ...(options.nonVoter ? ["NONVOTER"] : [])];
+  while (!options.done()) {
+    try {
+      const reply = await respRequest({ address: target, tls: options.tls, password: options.password, timeoutMs: 10_000 }, args);
+      if (reply.type !== "error") {
+        log.info(`join accepted by ${target}`);
+        return;
+      }
+      const redirect = /^(?:MOVED \d+|TRY) (\S+)/.exec(reply.text);
+      if (redirect) {
+        target = redirect[1];
+        delayMs = 100;
+        continue;
+      }
+      log.warn(`join via ${target}: ${reply.text}`);
+      if (/^CLUSTERDOWN/.test(reply.text)) target = options.joinAddress;
+    } catch (error) {
+      log.warn(`join: ${(error as Error).message}`);
+      target = options.joinAddress;
+    }
+    await new Promise((resolve) => setTimeout(resolve, delayMs + Math.random() * delayMs));
+    delayMs = Math.min(delayMs * 2, 2_000);
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * What the built-in and application commands of a running node share.
+ */
+import type { App } from "../machine/app.ts";
+import type { ReplicatedMachine } from "../machine/machine.ts";
+import type { RaftDriver } from "../raft/driver.ts";
+import type { SnapshotStore } from "../raft/storage/snapshot_store.ts";
+import type { Logger } from "./logger.ts";
+
+export interface NodeContext {
+  readonly app: App<unknown>;
+  readonly appVersion: string;
+  readonly nodeId: number;
+  /** host:port other nodes and redirected clients use. */
+  readonly advertise: string;
+  readonly driver: RaftDriver;
+  readonly machine: ReplicatedMachine<unknown>;
+  readonly snapshots: SnapshotStore;
+  /** Directory of the snapshot store (RAFT SNAPSHOT FILE answers absolute paths in it). */
+  readonly snapshotDir: string;
+  readonly openReads: boolean;
+  /** Answer redirects with `-TRY addr` instead of `-MOVED 0 addr`. */
+  readonly tryErrors: boolean;
+  readonly log: Logger;
+  /** Index of the last entry in the log when the node started (for logs_loaded_percent). */
+  readonly startupLastIndex: number;
+  /** Stops the node (SHUTDOWN). */
+  shutdown(): void;
+}

@@ -1,0 +1,188 @@
+/**
+ * The RAFT command family, with the Go uhaha's reply shapes (see COMPAT):
+ * LEADER, INFO, SERVER LIST|ADD|REMOVE|PROMOTE|DEMOTE, SNAPSHOT
+ * NOW|LIST|FILE|READ, TRANSFER, HELP.
+ */
+import * as path from "node:path";
+import { argText, type CommandSpec } from "../server/command_table.ts";
+import { type ReplyValue, resp } from "../server/resp_values.ts";
+import type { ConfChange } from "../raft/core/types.ts";
+import type { SnapshotInfo } from "../raft/storage/snapshot_store.ts";
+import { globMatch } from "./glob.ts";
+import type { NodeContext } from "./node_context.ts";
+import { clientError } from "./redirect.ts";
+
+const HELP = [
+  "RAFT LEADER",
+  "RAFT INFO [pattern ...]",
+  "RAFT SERVER LIST",
+  "RAFT SERVER ADD id address [NONVOTER]",
+  "RAFT SERVER REMOVE id",
+  "RAFT SERVER PROMOTE id",
+  "RAFT SERVER DEMOTE id",
+  "RAFT SNAPSHOT NOW",
+  "RAFT SNAPSHOT LIST",
+  "RAFT SNAPSHOT FILE id",
+  "RAFT SNAPSHOT READ id [RANGE start end]",
+  "RAFT TRANSFER id",
+  "RAFT HELP",
+];
+
+const wrongArity = () => new Error("wrong number of arguments, try RAFT HELP");
+const STATE_NAMES = { follower: "Follower", preCandidate: "Candidate", candidate: "Candidate", leader: "Leader" } as const;
+
+function parseId(text: string): number | Error {
+  return /^[1-9][0-9]{0,9}$/.test(text) ? Number(text) : new Error(`invalid server id '${text}': must be a positive integer`);
+}
+
+function snapshotReply(info: SnapshotInfo): ReplyValue {
+  return { id: info.id, size: info.size, timestamp: String(BigInt(Math.trunc(info.time)) * 1_000_000n) };
+}
+
+/** `RAFT INFO`'s keys and values, as strings. */
+export function raftInfo(node: NodeContext): Record<string, string> {
+  const d = node.driver;
+  const config = d.config;
+  const self = config.members.find((m) => m.id === node.nodeId);
+  const lastIndex = d.lastIndex;
+  const loaded = node.startupLastIndex === 0 ? 100 : Math.min(100, (d.appliedIndex / node.startupLastIndex) * 100);
+  return {
+    applied_index: String(d.appliedIndex),
+    commit_index: String(d.commitIndex),
+    fsm_pending: "0",
+    id: String(node.nodeId),
+    last_log_index: String(lastIndex),
+    last_log_term: String(d.termAt(lastIndex) ?? d.snapshotMeta.term),
+    last_snapshot_index: String(d.snapshotMeta.index),
+    last_snapshot_term: String(d.snapshotMeta.term),
+    latest_configuration: "[" + config.members.map((m) =>
+      `{Suffrage:${m.voter ? "Voter" : "Nonvoter"} ID:${m.id} Address:${m.address}}`
+    ).join(" ") + "]",
+    leader_id: String(d.leaderId),
+    logs_behind: String(Math.max(0, d.commitIndex - d.appliedIndex)),
+    logs_loaded_percent: loaded.toFixed(1),
+    num_peers: String(Math.max(0, config.members.length - 1)),
+    protocol_version: "3",
+    state: d.failed ? "Shutdown" : STATE_NAMES[d.role],
+    term: String(d.term),
+    voter: String(self?.voter ?? false),
+  };
+}
+
+export function raftCommand(node: NodeContext): CommandSpec {
+  const server = async (args: string[]): Promise<ReplyValue> => {
+    const sub = (args[0] ?? "").toLowerCase();
+    if (sub === "list") {
+      if (args.length !== 1) return wrongArity();
+      const leader = node.driver.leaderId;
+      return node.driver.config.members.map((m) => ({
+        id: String(m.id),
+        address: m.address,
+        leader: String(m.id === leader),
+        voter: String(m.voter),
+      }));
+    }
+    let change: ConfChange;
+    if (sub === "add") {
+      if (args.length !== 3 && args.length !== 4) return wrongArity();
+      if (args.length === 4 && args[3].toLowerCase() !== "nonvoter") return new Error("syntax error");
+      const id = parseId(args[1]);
+      if (id instanceof Error) return id;
+      const existing = node.driver.config.members.find((m) => m.id === id);
+      if (existing && existing.address === args[2] && existing.voter === (args.length === 3)) return true;
+      if (existing) return new Error(`server ${id} is already a member at ${existing.address}; remove it first`);
+      change = args.length === 4 ? { type: "addLearner", id, address: args[2] } : { type: "addVoter", id, address: args[2] };
+    } else if (sub === "remove" || sub === "promote" || sub === "demote") {
+      if (args.length !== 2) return wrongArity();
+      const id = parseId(args[1]);
+      if (id instanceof Error) return id;
+      // Unlike uhaha (which answers "1" for an unknown id), say so.
+      if (!node.driver.config.members.some((m) => m.id === id)) return new Error(`unknown server id '${id}'`);
+      change = { type: sub, id };
+    } else {
+      return new Error(`unknown raft server command '${args[0] ?? ""}', try RAFT HELP`);
+    }
+    try {
+      await node.driver.changeMembership(change);
+      return true;
+    } catch (error) {
+      return clientError(node, error);
+    }
+  };
+
+  const snapshot = async (args: string[]): Promise<ReplyValue> => {
+    const sub = (args[0] ?? "").toLowerCase();
+    if (sub === "now") {
+      if (args.length !== 1) return wrongArity();
+      return snapshotReply(await node.driver.snapshotNow());
+    }
+    if (sub === "list") {
+      if (args.length !== 1) return wrongArity();
+      return (await node.snapshots.list()).map(snapshotReply);
+    }
+    if (sub === "file" || sub === "read") {
+      if (args.length < 2) return wrongArity();
+      const id = args[1];
+      let reader;
+      try {
+        reader = await node.snapshots.open(id);
+      } catch {
+        return new Error(`snapshot not found: ${path.join(node.snapshotDir, id)}`);
+      }
+      try {
+        if (sub === "file") return args.length === 2 ? path.resolve(reader.file) : wrongArity();
+        if (args.length === 2) return await reader.readRange(0, reader.info.size);
+        if (args.length !== 5 || args[2].toLowerCase() !== "range") return new Error("syntax error");
+        const start = Number(args[3]);
+        const end = Number(args[4]);
+        if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+          return new Error("invalid range: expected 0 <= start <= end");
+        }
+        return await reader.readRange(start, end);
+      } finally {
+        await reader.close();
+      }
+    }
+    return new Error(`unknown raft snapshot command '${args[0] ?? ""}', try RAFT HELP`);
+  };
+
+  return {
+    name: "raft",
+    arity: -2,
+    group: "cluster",
+    summary: "RAFT LEADER|INFO|SERVER|SNAPSHOT|TRANSFER|HELP: inspect and manage the Raft cluster.",
+    run: async (_conn, rawArgs) => {
+      const args = rawArgs.slice(1).map(argText);
+      const sub = args[0].toLowerCase();
+      switch (sub) {
+        case "leader":
+          return args.length === 1 ? (node.driver.addressOf(node.driver.leaderId) ?? "") : wrongArity();
+        case "info": {
+          const info = raftInfo(node);
+          const patterns = args.slice(1);
+          if (patterns.length === 0) return info;
+          return Object.fromEntries(Object.entries(info).filter(([key]) => patterns.some((p) => globMatch(p, key))));
+        }
+        case "server":
+          return await server(args.slice(1));
+        case "snapshot":
+          return await snapshot(args.slice(1));
+        case "transfer": {
+          if (args.length !== 2) return wrongArity();
+          const id = parseId(args[1]);
+          if (id instanceof Error) return id;
+          try {
+            node.driver.transferLeadership(id);
+            return resp.ok;
+          } catch (error) {
+            return clientError(node, error);
+          }
+        }
+        case "help":
+          return HELP.map((line) => resp.simple(line));
+        default:
+          return new Error(`unknown raft command '${args[0]}', try RAFT HELP`);
+      }
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * One RESP request to another node, as a client: connect (TCP or TLS),
+ * optionally AUTH, send a command, read one reply, close. Used to join a
+ * cluster. Rejects on connection errors and after `timeoutMs`.
+ */
+import * as net from "node:net";
+import * as tls from "node:tls";
+import { ByteQueue } from "../server/byte_queue.ts";
+import { parseReply, type Reply } from "../server/resp_reply_parser.ts";
+import { encodeCommand } from "../server/resp_writer.ts";
+
+export interface RespRequestOptions {
+  readonly address: string;
+  readonly tls: boolean;
+  readonly password: string | undefined;
+  readonly timeoutMs: number;
+}
+
+export function respRequest(options: RespRequestOptions, args: readonly string[]): Promise<Reply> {
+  const at = options.address.lastIndexOf(":");
+  const host = options.address.slice(0, at).replace(/^\[(.*)\]$/, "$1") || "127.0.0.1";
+  const port = Number(options.address.slice(at + 1));
+  return new Promise((resolve, reject) => {
+    const socket = options.tls
+      ? tls.connect({ host, port, rejectUnauthorized: false })
+      : net.connect({ host, port });
+    const timer = setTimeout(() => finish(new Error(`no reply from ${options.address} within ${options.timeoutMs} ms`)), options.timeoutMs);
+    const input = new ByteQueue();
+    const replies: Reply[] = [];
+    const expected = options.password === undefined ? 1 : 2;
+    const finish = (outcome: Reply | Error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    socket.on("error", (error) => finish(new Error(`cannot reach ${options.address}: ${error.message}`)));
+    socket.on("data", (chunk: Uint8Array) => {
+      input.append(chunk);
+      while (true) {
+        const result = parseReply(input.bytes, input.start, input.end);
+        if (result.kind === "incomplete") return;
+        if (result.kind === "error") return finish(new Error(`bad reply from ${options.address}: ${result.message}`));
+        input.consume(result.consumed);
+        replies.push(result.reply);
+        if (replies.length === expected) return finish(replies[expected - 1]);
+        if (replies[0].type === "error") return finish(new Error(`AUTH at ${options.address} failed: ${replies[0].text}`));
+      }
+    });
+    const request = options.password === undefined ? [] : [encodeCommand(["AUTH", options.password])];
+    request.push(encodeCommand(args));
+    for (const bytes of request) socket.write(bytes);
+  });
+}

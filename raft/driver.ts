@@ -1,0 +1,537 @@
+/**
+ * The Raft driver: the I/O edge around the pure core. It ticks the core on
+ * a timer, feeds it peer messages, and runs each Ready in the order Raft
+ * requires — persist (log, then term/vote), send, apply, advance — and it
+ * turns proposals and reads into promises for the layers above.
+ */
+import type { LogEntry } from "./log_entry.ts";
+import { EntryKind } from "./log_entry.ts";
+import { RaftNode } from "./core/raft_node.ts";
+import type {
+  ConfChange,
+  MembershipConfig,
+  Message,
+  ProposeResult,
+  Ready,
+  RoleKind,
+  SnapshotMessage,
+  SnapshotMeta,
+} from "./core/types.ts";
+import type { LogStore } from "./storage/log_store.ts";
+import type { StableStore } from "./storage/stable_store.ts";
+import type { SnapshotInfo, SnapshotStore } from "./storage/snapshot_store.ts";
+import { NotLeaderError, OutcomeUnknownError, ShutdownError, WriteDroppedError } from "./errors.ts";
+
+/** Where committed entries go: the replicated machine. */
+export interface Applier {
+  /** Applies a committed Command entry's data; the result goes to the proposer. */
+  apply(data: Uint8Array, index: number): unknown;
+  /** The machine's whole state (as of the last applied entry). */
+  snapshot(): Uint8Array;
+  /** Replaces the machine's state with a snapshot's. */
+  restore(bytes: Uint8Array): void;
+  /** Machine time in ms and its random state, stored in snapshot headers for display. */
+  snapshotHeader(): { time: number; seed: string };
+}
+
+/** How the driver reaches peers (raft/transport implements it). */
+export interface DriverTransport {
+  setPeers(peers: ReadonlyMap<number, string>): void;
+  send(messages: readonly Message[]): void;
+  sendSnapshot(message: SnapshotMessage, chunks: AsyncIterable<Uint8Array>): Promise<boolean>;
+}
+
+export interface DriverLogger {
+  debug(message: string): void;
+  verb(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface DriverOptions {
+  readonly id: number;
+  readonly log: LogStore;
+  readonly stable: StableStore;
+  readonly snapshots: SnapshotStore;
+  readonly applier: Applier;
+  readonly logger: DriverLogger;
+  /** The configuration of a brand-new cluster (bootstrap), or an empty one to wait to be added. */
+  readonly initialConfig: MembershipConfig;
+  /** Length of one core tick in ms. Default 100. */
+  readonly tickMs?: number;
+  /** Election timeout in ticks (randomized in [n, 2n)). Default 10. */
+  readonly electionTicks?: number;
+  /** Take a snapshot after this many applied entries. Default 8192. */
+  readonly snapshotThresholdEntries?: number;
+  /** A proposal that has not resolved after this long gets OutcomeUnknownError. Default 10 s. */
+  readonly proposalTimeoutMs?: number;
+  /** Called whenever role, term or leader changes. */
+  readonly onStateChange?: (state: { role: RoleKind; term: number; leaderId: number }) => void;
+  /** Called after each batch of applied entries. */
+  readonly onApplied?: (appliedIndex: number) => void;
+}
+
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+interface ProposalWaiter extends Waiter<unknown> {
+  readonly term: number;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/** A read the leader confirmed, waiting for applied ≥ index. */
+interface ReadyRead {
+  readonly index: number;
+  readonly waiter: Waiter<void>;
+}
+
+const SNAPSHOT_CHUNK_BYTES = 1 << 20;
+
+export class RaftDriver {
+  readonly id: number;
+  readonly #core: RaftNode;
+  readonly #o: DriverOptions;
+  #transport: DriverTransport | undefined;
+  readonly #proposals = new Map<number, ProposalWaiter>();
+  readonly #reads = new Map<number, Waiter<void>>();
+  /** Reads confirmed by the leader, waiting for applied ≥ index. */
+  #readyReads: ReadyRead[] = [];
+  #nextReadId = 1;
+  #pumping = false;
+  #again = false;
+  #closed = false;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #lastSnapshotIndex: number;
+  #snapshotting: Promise<SnapshotInfo> | undefined;
+  #lastState = { role: "follower" as RoleKind, term: -1, leaderId: -1 };
+  #fatal: Error | undefined;
+
+  private constructor(options: DriverOptions, core: RaftNode, snapshotIndex: number) {
+    this.id = options.id;
+    this.#o = options;
+    this.#core = core;
+    this.#lastSnapshotIndex = snapshotIndex;
+  }
+
+  /**
+   * Loads the node's persisted state (latest snapshot into the machine,
+   * term/vote, log entries after the snapshot) and builds the core.
+   */
+  static async open(options: DriverOptions): Promise<RaftDriver> {
+    const latest = (await options.snapshots.list())[0];
+    let snapshot: SnapshotMeta = { index: 0, term: 0, config: options.initialConfig };
+    if (latest) {
+      const reader = await options.snapshots.open(latest.id);
+      try {
+        options.applier.restore(await reader.readData());
+      } finally {
+        await reader.close();
+      }
+      snapshot = { index: latest.index, term: latest.term, config: latest.config as unknown as MembershipConfig };
+    }
+    const log = options.log;
+    if (log.lastIndex() < snapshot.index || log.firstIndex() > snapshot.index + 1) {
+      // The log does not continue the snapshot (a crash between installing a
+      // snapshot and resetting the log): the snapshot wins.
+      await log.reset(snapshot.index, snapshot.term);
+    }
+    const entries = await log.entries(snapshot.index + 1, log.lastIndex() + 1);
+    const stable = options.stable.get();
+    const core = new RaftNode(
+      {
+        id: options.id,
+        random: Math.random,
+        electionTicks: options.electionTicks ?? 10,
+        heartbeatTicks: 1,
+      },
+      {
+        hardState: { term: stable.currentTerm, vote: stable.votedFor === null ? 0 : Number(stable.votedFor), commit: 0 },
+        snapshot,
+        entries,
+      },
+    );
+    return new RaftDriver(options, core, snapshot.index);
+  }
+
+  /** Connects the transport and starts ticking. */
+  start(transport: DriverTransport): void {
+    this.#transport = transport;
+    this.#updatePeers();
+    const config = this.#core.config;
+    // A single-voter cluster need not wait an election timeout to elect itself.
+    if (config.members.length === 1 && config.members[0].id === this.id && config.members[0].voter) {
+      this.#core.campaign();
+    }
+    this.#timer = setInterval(() => {
+      this.#core.tick();
+      this.#kick();
+    }, this.#o.tickMs ?? 100);
+    this.#kick();
+  }
+
+  // ---- inputs -------------------------------------------------------------
+
+  /** A message from a peer. */
+  receive(message: Message): void {
+    if (this.#closed) return;
+    this.#core.step(message);
+    this.#kick();
+  }
+
+  /** A snapshot streamed from the leader: store it (verified), then let the core install it. */
+  async receiveSnapshot(message: SnapshotMessage, data: AsyncIterable<Uint8Array>): Promise<void> {
+    const install = await this.#o.snapshots.beginInstall({ index: message.snapshot.index, term: message.snapshot.term });
+    let offset = 0;
+    try {
+      for await (const chunk of data) {
+        await install.write(offset, chunk);
+        offset += chunk.length;
+      }
+      const info = await install.commit();
+      this.#o.logger.info(`received snapshot ${info.id} (${info.size} bytes) from ${message.from}`);
+    } catch (error) {
+      await install.abort().catch(() => {});
+      this.#o.logger.warn(`snapshot from ${message.from} failed: ${(error as Error).message}`);
+      return;
+    }
+    this.receive(message);
+  }
+
+  /**
+   * Proposes `data` as a Command entry; resolves with the machine's result
+   * once committed and applied here.
+   */
+  propose(data: Uint8Array): Promise<unknown> {
+    return this.#await(this.#core.propose(data));
+  }
+
+  /** Proposes a membership change; resolves once it is applied. */
+  changeMembership(change: ConfChange): Promise<unknown> {
+    return this.#await(this.#core.proposeConfChange(change));
+  }
+
+  #await(result: ProposeResult): Promise<unknown> {
+    if (this.#fatal) return Promise.reject(this.#fatal);
+    if (!result.accepted) {
+      if (result.reason === "notLeader") return Promise.reject(this.#notLeader());
+      return Promise.reject(new Error(result.message));
+    }
+    this.#kick();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#proposals.delete(result.index);
+        reject(new OutcomeUnknownError(`not applied within ${this.#o.proposalTimeoutMs ?? 10_000} ms`));
+      }, this.#o.proposalTimeoutMs ?? 10_000);
+      this.#proposals.set(result.index, { term: result.term, resolve, reject, timer });
+    });
+  }
+
+  /**
+   * Resolves when a linearizable read may run here: this node confirmed it
+   * is still leader after the read arrived, and has applied everything
+   * committed at that moment (ReadIndex, Raft §6.4).
+   */
+  linearizableRead(): Promise<void> {
+    if (this.#fatal) return Promise.reject(this.#fatal);
+    const requestId = this.#nextReadId++;
+    const result = this.#core.readIndex(requestId);
+    if (!result.accepted) return Promise.reject(this.#notLeader());
+    this.#kick();
+    return new Promise((resolve, reject) => this.#reads.set(requestId, { resolve, reject }));
+  }
+
+  /** Starts a leadership transfer to `target`. */
+  transferLeadership(target: number): void {
+    const result = this.#core.transferLeadership(target);
+    if (!result.accepted) throw result.reason === "notLeader" ? this.#notLeader() : new Error(`cannot transfer: ${result.reason}`);
+    this.#kick();
+  }
+
+  #notLeader(): NotLeaderError {
+    const leaderId = this.#core.leaderId;
+    return new NotLeaderError(leaderId, this.addressOf(leaderId));
+  }
+
+  // ---- the Ready loop -----------------------------------------------------
+
+  #kick(): void {
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = true;
+    this.#pumpDone = Promise.resolve().then(() => this.#pump());
+  }
+
+  #pumpDone: Promise<void> = Promise.resolve();
+
+  async #pump(): Promise<void> {
+    try {
+      do {
+        this.#again = false;
+        while (!this.#closed && this.#core.hasReady()) {
+          const ready = this.#core.ready();
+          await this.#persist(ready);
+          this.#send(ready);
+          await this.#apply(ready);
+          this.#core.advance(ready);
+          this.#noticeStateChange();
+        }
+      } while (this.#again && !this.#closed);
+    } catch (error) {
+      this.#fail(error as Error);
+    } finally {
+      this.#pumping = false;
+    }
+    this.#maybeSnapshot();
+  }
+
+  /** Storage failed: stop taking part (acknowledging anything now could lose it). */
+  #fail(error: Error): void {
+    this.#fatal = new Error(`storage failure, node stopped taking writes: ${error.message}`);
+    this.#o.logger.warn(this.#fatal.message);
+    for (const waiter of this.#proposals.values()) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new OutcomeUnknownError(error.message));
+    }
+    this.#proposals.clear();
+    for (const waiter of this.#reads.values()) waiter.reject(this.#fatal);
+    this.#reads.clear();
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+  }
+
+  async #persist(ready: Ready): Promise<void> {
+    const log = this.#o.log;
+    if (ready.snapshot) await log.reset(ready.snapshot.index, ready.snapshot.term);
+    if (ready.entries.length > 0) {
+      const first = ready.entries[0].index;
+      if (first <= log.lastIndex()) await log.truncateSuffix(first);
+      await log.append(ready.entries);
+    }
+    const hard = ready.hardState;
+    const stable = this.#o.stable.get();
+    const vote = hard && hard.vote !== 0 ? String(hard.vote) : null;
+    // The commit index is not persisted: it is re-learned from the leader (or a
+    // new election) after a restart, which costs no extra fsync per write.
+    if (hard && (hard.term !== stable.currentTerm || vote !== stable.votedFor)) {
+      await this.#o.stable.update({ currentTerm: hard.term, votedFor: vote });
+    }
+  }
+
+  #send(ready: Ready): void {
+    const plain: Message[] = [];
+    for (const message of ready.messages) {
+      if (message.type === "snapshot") void this.#sendSnapshot(message);
+      else plain.push(message);
+    }
+    if (plain.length > 0) this.#transport?.send(plain);
+  }
+
+  async #sendSnapshot(message: SnapshotMessage): Promise<void> {
+    let ok = false;
+    try {
+      const info = (await this.#o.snapshots.list()).find((s) =>
+        s.index === message.snapshot.index && s.term === message.snapshot.term
+      );
+      if (!info) throw new Error(`no stored snapshot at index ${message.snapshot.index}`);
+      const reader = await this.#o.snapshots.open(info.id);
+      const chunks = async function* () {
+        try {
+          for (let at = 0; at < info.size; at += SNAPSHOT_CHUNK_BYTES) {
+            yield await reader.readRange(at, at + SNAPSHOT_CHUNK_BYTES);
+          }
+        } finally {
+          await reader.close();
+        }
+      };
+      this.#o.logger.info(`sending snapshot ${info.id} (${info.size} bytes) to ${message.to}`);
+      ok = (await this.#transport?.sendSnapshot(message, chunks())) ?? false;
+    } catch (error) {
+      this.#o.logger.warn(`snapshot to ${message.to} failed: ${(error as Error).message}`);
+    }
+    this.#core.reportSnapshot(message.to, ok);
+    this.#kick();
+  }
+
+  async #apply(ready: Ready): Promise<void> {
+    if (ready.snapshot) await this.#installSnapshot(ready.snapshot);
+    for (const entry of ready.committedEntries) this.#applyEntry(entry);
+    for (const read of ready.readStates) {
+      const waiter = this.#reads.get(read.requestId);
+      if (!waiter) continue;
+      this.#reads.delete(read.requestId);
+      this.#readyReads.push({ index: read.index, waiter });
+    }
+    for (const requestId of ready.failedReads) {
+      this.#reads.get(requestId)?.reject(this.#notLeader());
+      this.#reads.delete(requestId);
+    }
+    const applied = ready.committedEntries.at(-1)?.index ?? ready.snapshot?.index;
+    if (applied !== undefined) {
+      this.#releaseReads(applied);
+      this.#o.onApplied?.(applied);
+    } else if (ready.readStates.length > 0) {
+      this.#releaseReads(this.#core.appliedIndex);
+    }
+  }
+
+  #releaseReads(applied: number): void {
+    const waiting: ReadyRead[] = [];
+    for (const read of this.#readyReads) {
+      if (read.index <= applied) read.waiter.resolve();
+      else waiting.push(read);
+    }
+    this.#readyReads = waiting;
+  }
+
+  /** Restores the machine from a snapshot that receiveSnapshot stored. */
+  async #installSnapshot(meta: SnapshotMeta): Promise<void> {
+    const info = (await this.#o.snapshots.list()).find((s) => s.index === meta.index && s.term === meta.term);
+    if (!info) throw new Error(`snapshot ${meta.term}-${meta.index} to install is not in the store`);
+    const reader = await this.#o.snapshots.open(info.id);
+    try {
+      this.#o.applier.restore(await reader.readData());
+    } finally {
+      await reader.close();
+    }
+    this.#lastSnapshotIndex = meta.index;
+    this.#updatePeers();
+    this.#o.logger.info(`installed snapshot ${info.id}`);
+  }
+
+  #applyEntry(entry: LogEntry): void {
+    let result: unknown = undefined;
+    if (entry.kind === EntryKind.Command) result = this.#o.applier.apply(entry.data, entry.index);
+    if (entry.kind === EntryKind.Config) this.#updatePeers();
+    const waiter = this.#proposals.get(entry.index);
+    if (!waiter) return;
+    this.#proposals.delete(entry.index);
+    clearTimeout(waiter.timer);
+    if (waiter.term === entry.term) waiter.resolve(result);
+    else waiter.reject(new WriteDroppedError(entry.index));
+  }
+
+  #updatePeers(): void {
+    const peers = new Map<number, string>();
+    for (const member of this.#core.config.members) {
+      if (member.id !== this.id) peers.set(member.id, member.address);
+    }
+    this.#transport?.setPeers(peers);
+  }
+
+  #noticeStateChange(): void {
+    const state = { role: this.#core.role, term: this.#core.term, leaderId: this.#core.leaderId };
+    const last = this.#lastState;
+    if (state.role === last.role && state.term === last.term && state.leaderId === last.leaderId) return;
+    this.#lastState = state;
+    this.#o.onStateChange?.(state);
+  }
+
+  // ---- snapshots ----------------------------------------------------------
+
+  #maybeSnapshot(): void {
+    const threshold = this.#o.snapshotThresholdEntries ?? 8192;
+    if (this.#closed || this.#snapshotting) return;
+    if (this.#core.appliedIndex - this.#lastSnapshotIndex < threshold) return;
+    this.snapshotNow().catch((error) => this.#o.logger.warn(`automatic snapshot failed: ${error.message}`));
+  }
+
+  /**
+   * Snapshots the machine at the applied index, stores it, and compacts the
+   * log up to the previous snapshot — keeping the entries between the two,
+   * so a follower a little behind catches up from the log instead of
+   * needing a snapshot (and cannot loop between the two).
+   */
+  snapshotNow(): Promise<SnapshotInfo> {
+    if (this.#snapshotting) return this.#snapshotting;
+    const run = async () => {
+      const index = this.#core.appliedIndex;
+      const term = this.#core.termAt(index) ?? 0;
+      const bytes = this.#o.applier.snapshot();
+      const header = this.#o.applier.snapshotHeader();
+      const config = this.#core.config;
+      const sink = await this.#o.snapshots.create({
+        index,
+        term,
+        config: JSON.parse(JSON.stringify(config)),
+        time: header.time,
+        seed: header.seed,
+      });
+      await sink.write(bytes);
+      const info = await sink.commit();
+      const previous = this.#lastSnapshotIndex;
+      this.#lastSnapshotIndex = index;
+      if (previous > 0 && previous <= this.#core.appliedIndex) {
+        const meta = this.#core.compact(previous);
+        if (meta.index > this.#o.log.firstIndex() - 1 && meta.index <= this.#o.log.lastIndex()) {
+          await this.#o.log.compactPrefix(meta.index);
+        }
+      }
+      this.#o.logger.info(`snapshot ${info.id} taken (${info.size} bytes)`);
+      return info;
+    };
+    this.#snapshotting = run().finally(() => (this.#snapshotting = undefined));
+    return this.#snapshotting;
+  }
+
+  // ---- status -------------------------------------------------------------
+
+  get role(): RoleKind {
+    return this.#core.role;
+  }
+  get term(): number {
+    return this.#core.term;
+  }
+  get leaderId(): number {
+    return this.#core.leaderId;
+  }
+  get commitIndex(): number {
+    return this.#core.commitIndex;
+  }
+  get appliedIndex(): number {
+    return this.#core.appliedIndex;
+  }
+  get lastIndex(): number {
+    return this.#core.lastIndex;
+  }
+  get config(): MembershipConfig {
+    return this.#core.config;
+  }
+  get snapshotMeta(): SnapshotMeta {
+    return this.#core.snapshotMeta;
+  }
+  termAt(index: number): number | undefined {
+    return this.#core.termAt(index);
+  }
+  progress() {
+    return this.#core.progress();
+  }
+  get failed(): Error | undefined {
+    return this.#fatal;
+  }
+
+  /** The advertised address of member `id`, if it is in the configuration. */
+  addressOf(id: number): string | undefined {
+    return this.#core.config.members.find((m) => m.id === id)?.address;
+  }
+
+  /** Stops ticking; pending proposals fail with ShutdownError. Closes nothing it did not open. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#pumpDone;
+    await this.#snapshotting?.catch(() => {});
+    for (const waiter of this.#proposals.values()) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new ShutdownError());
+    }
+    this.#proposals.clear();
+    for (const waiter of this.#reads.values()) waiter.reject(new ShutdownError());
+    this.#reads.clear();
+    for (const read of this.#readyReads) read.waiter.reject(new ShutdownError());
+    this.#readyReads = [];
+  }
+}

@@ -1,0 +1,26 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { decodePayload } from "../../machine/log_payload.ts";
+import { WriteBatcher } from "../../machine/write_batcher.ts";
+
+const enc = new TextEncoder();
+
+test("writes queued together share one proposal, split at maxBatch; each gets its own result", async () => {
+  const proposals: number[] = [];
+  const batcher = new WriteBatcher(async (payload) => {
+    const decoded = decodePayload(payload);
+    assert.ok(!(decoded instanceof Error) && decoded.type === "batch");
+    proposals.push(decoded.commands.length);
+    return decoded.commands.map((args) => new TextDecoder().decode(args[1]));
+  }, 4);
+  const results = await Promise.all(Array.from({ length: 10 }, (_, i) => batcher.write([enc.encode("SET"), enc.encode(`v${i}`)])));
+  assert.deepEqual(results, Array.from({ length: 10 }, (_, i) => `v${i}`));
+  assert.deepEqual(proposals, [4, 4, 2]);
+});
+
+test("a failed proposal fails every write in it", async () => {
+  const batcher = new WriteBatcher(() => Promise.reject(new Error("MOVED 0 127.0.0.1:1")));
+  const outcomes = await Promise.allSettled([batcher.write([enc.encode("A")]), batcher.write([enc.encode("B")])]);
+  assert.deepEqual(outcomes.map((o) => o.status), ["rejected", "rejected"]);
+  assert.throws(() => new WriteBatcher(async () => [], 0), /maxBatch must be ≥ 1/);
+});
