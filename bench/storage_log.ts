@@ -155,6 +155,8 @@ export async function runStorageBench(options: StorageBenchOptions = {}): Promis
   const entryBytes = options.entryBytes ?? 256;
   const dir = await fs.mkdtemp(path.join(base, "uhaha-bench-"));
   try {
+    // Raw rate measured right before and right after the fsync-on cases (the
+    // nosync cases come last: their dirty pages would slow a later fdatasync).
     const rawBefore = await rawFdatasyncRate(dir, entryBytes + RECORD_HEADER_BYTES, seconds);
     const cases: { label: string; batch: number; inFlight: number; fsync: boolean }[] = [];
     for (const fsync of [true, false]) {
@@ -162,11 +164,12 @@ export async function runStorageBench(options: StorageBenchOptions = {}): Promis
       cases.push({ label: "batch 1, x16 in flight", batch: 1, inFlight: 16, fsync });
     }
     const rows: StorageBenchRow[] = [];
+    let rawAfter = 0;
     for (const c of cases) {
+      if (!c.fsync && rawAfter === 0) rawAfter = await rawFdatasyncRate(dir, entryBytes + RECORD_HEADER_BYTES, seconds);
       const r = await appendRate(dir, c.batch, c.inFlight, c.fsync, entryBytes, seconds);
       rows.push({ ...c, ...r, mbPerSec: (r.entriesPerSec * entryBytes) / 1e6 });
     }
-    const rawAfter = await rawFdatasyncRate(dir, entryBytes + RECORD_HEADER_BYTES, seconds);
     const rawFdatasyncPerSec = (rawBefore + rawAfter) / 2;
     const runtime = "Deno" in globalThis ? `Deno ${(globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno}` : `Node ${process.version}`;
     const partial = { runtime, dir: base, rawFdatasyncPerSec, rawSamples: [rawBefore, rawAfter] as const, rows };

@@ -53,6 +53,12 @@ function crashRound(dir: string, seed: number, killAfterAcks: number, tearAtWrit
     } catch { /* already gone */ }
   };
   if (killAfterAcks < 0) kill();
+  // Guard against a hung child (a failure, not a timing assumption): kill it and fail the round.
+  let hung = false;
+  const guard = setTimeout(() => {
+    hung = true;
+    kill();
+  }, 30_000);
   return new Promise<RoundResult>((resolve, reject) => {
     child.stdout!.setEncoding("utf8");
     child.stdout!.on("data", (chunk: string) => {
@@ -76,7 +82,9 @@ function crashRound(dir: string, seed: number, killAfterAcks: number, tearAtWrit
       reject(err);
     });
     child.on("exit", (code, signal) => {
-      if (!killed) reject(new Error(`child exited by itself (code ${code}, signal ${signal}):\n${stderr}`));
+      clearTimeout(guard);
+      if (hung) reject(new Error(`child made no progress for 30 s (killed); stderr:\n${stderr}`));
+      else if (!killed) reject(new Error(`child exited by itself (code ${code}, signal ${signal}):\n${stderr}`));
       else resolve({ maxAck, stderr });
     });
   });

@@ -135,6 +135,11 @@ test("snapshot: a process killed mid-write leaves only the committed snapshot", 
       const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
       const killAfter = 1 + round * 3;
       await new Promise<void>((resolve, reject) => {
+        const guard = setTimeout(() => {
+          process.kill(proc.pid!, "SIGKILL");
+          reject(new Error("snapshot child made no progress for 30 s; killed"));
+        }, 30_000);
+        proc.on("exit", () => clearTimeout(guard));
         let out = "";
         proc.stdout!.setEncoding("utf8");
         proc.stdout!.on("data", (chunk: string) => {
