@@ -6,17 +6,24 @@
  * import graph holds only relative `.ts` files and `node:` built-ins, so it
  * needs no import map and no npm.
  *
- * @example A command handler choosing its reply types
+ * @example A replicated ticket counter, run as a node with `main`
  * ```ts
- * import { resp, type ReplyValue } from "./mod.ts";
+ * import { type App, main } from "./mod.ts";
  *
- * function dbsize(keys: Map<string, string>): ReplyValue {
- *   return resp.int(keys.size); // `:3` rather than the bulk string "3"
- * }
+ * const app: App<{ ticket: number }> = {
+ *   name: "ticket",
+ *   initialData: () => ({ ticket: 0 }),
+ *   jsonSnapshots: true,
+ *   commands: { ticket: { kind: "write", run: (m) => ++m.data.ticket } },
+ * };
+ * if (import.meta.main) await main(app);
  * ```
  * @module
  */
+import type { App } from "./machine/app.ts";
+import { runNode } from "./node/main.ts";
 
+export type { App, Args, Command, Intermediate, Machine, Rand } from "./machine/app.ts";
 export {
   type ReplyValue,
   resp,
@@ -24,4 +31,18 @@ export {
   RespNullArray,
   RespSimple,
 } from "./server/resp_values.ts";
+export { NotLeaderError, OutcomeUnknownError, WriteDroppedError } from "./raft/errors.ts";
 export { UHAHA_VERSION } from "./node/version.ts";
+
+/**
+ * Runs a node of `app` with uhaha's command line (`argv`, default the
+ * process's arguments) until SIGINT/SIGTERM or SHUTDOWN, then exits the
+ * process with the node's exit code.
+ *
+ * @param app the application
+ * @param argv flags such as `["-n", "2", "-j", "127.0.0.1:11001"]`
+ */
+export async function main<D>(app: App<D>, argv: readonly string[] = process.argv.slice(2)): Promise<never> {
+  const code = await runNode(app as App<unknown>, argv, app.name);
+  process.exit(code);
+}
