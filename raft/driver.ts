@@ -81,6 +81,10 @@ interface ProposalWaiter extends Waiter<unknown> {
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
+function configKey(config: MembershipConfig): string {
+  return config.members.map((m) => `${m.id}@${m.address}`).join(",");
+}
+
 /** A read the leader confirmed, waiting for applied ≥ index. */
 interface ReadyRead {
   readonly index: number;
@@ -278,6 +282,9 @@ export class RaftDriver {
           await this.#apply(ready);
           this.#core.advance(ready);
           this.#noticeStateChange();
+          // A configuration takes effect when appended, not when committed (Raft §4.1):
+          // the new member must get messages before it can help commit its own addition.
+          if (configKey(this.#core.config) !== this.#peersFrom) this.#updatePeers();
         }
       } while (this.#again && !this.#closed);
     } catch (error) {
@@ -405,7 +412,6 @@ export class RaftDriver {
   #applyEntry(entry: LogEntry): void {
     let result: unknown = undefined;
     if (entry.kind === EntryKind.Command) result = this.#o.applier.apply(entry.data, entry.index);
-    if (entry.kind === EntryKind.Config) this.#updatePeers();
     const waiter = this.#proposals.get(entry.index);
     if (!waiter) return;
     this.#proposals.delete(entry.index);
@@ -414,7 +420,11 @@ export class RaftDriver {
     else waiter.reject(new WriteDroppedError(entry.index));
   }
 
+  /** configKey of the configuration the transport's address book was made from. */
+  #peersFrom = "";
+
   #updatePeers(): void {
+    this.#peersFrom = configKey(this.#core.config);
     const peers = new Map<number, string>();
     for (const member of this.#core.config.members) {
       if (member.id !== this.id) peers.set(member.id, member.address);
