@@ -61,17 +61,16 @@ export {
   type StableState,
   type StableStore,
 } from "./stable_store.ts";
-export {
-  FileSnapshotStore,
-  type FileSnapshotStoreOptions,
-  openFileSnapshotStore,
-  type SnapshotInfo,
-  type SnapshotInstall,
-  type SnapshotMeta,
-  type SnapshotReader,
-  type SnapshotSink,
-  type SnapshotStore,
+export type {
+  SnapshotInfo,
+  SnapshotInstall,
+  SnapshotMeta,
+  SnapshotReader,
+  SnapshotSink,
+  SnapshotStore,
 } from "./snapshot_store.ts";
+export { FileSnapshotStore, type FileSnapshotStoreOptions, openFileSnapshotStore } from "./file_snapshot_store.ts";
+export { MemorySnapshotStore } from "./memory_snapshot_store.ts";
 export {
   defaultStorageLogger,
   StorageClosedError,

@@ -6,7 +6,7 @@
  *   usage: snapshot_child.ts <root>
  */
 import process from "node:process";
-import { openFileSnapshotStore } from "../../raft/storage/snapshot_store.ts";
+import { openFileSnapshotStore } from "../../raft/storage/file_snapshot_store.ts";
 import { payload } from "./_helpers.ts";
 
 const root = process.argv[2];

@@ -5,89 +5,23 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { openFileSnapshotStore, type SnapshotMeta } from "../../raft/storage/snapshot_store.ts";
-import { StorageCorruptError } from "../../raft/storage/errors.ts";
+/** SnapshotStore: the shared conformance suite on both implementations, then file-only behaviour. */
+import { openFileSnapshotStore } from "../../raft/storage/file_snapshot_store.ts";
+import { MemorySnapshotStore } from "../../raft/storage/memory_snapshot_store.ts";
 import { isDeno, payload, recordingLogger, tempDir } from "./_helpers.ts";
 import { faultIO } from "./_fault_io.ts";
+import { commitSnapshot, compressible as appBytes, randomBytes, snapMeta as meta, snapshotStoreConformance } from "./_snapshot_conformance.ts";
 
-const meta = (index: number, term = 1): SnapshotMeta => ({
-  index,
-  term,
-  config: { servers: [{ id: "1", address: "127.0.0.1:11001" }] },
-  time: 1_700_000_000_000 + index,
-  seed: `seed-${index}`,
+snapshotStoreConformance("memory snapshot store", () =>
+  Promise.resolve({ store: new MemorySnapshotStore(), cleanup: () => Promise.resolve() }));
+snapshotStoreConformance("file snapshot store", async () => {
+  const { dir, cleanup } = await tempDir();
+  return { store: await openFileSnapshotStore(dir), cleanup };
 });
-
-/** App bytes that compress somewhat (repetitive) but not to nothing. */
-function appBytes(n: number, salt: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = (i % 97) ^ (i % 13 === 0 ? salt : 0);
-  return out;
-}
-
-function randomBytes(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let at = 0; at < n; at += 65536) crypto.getRandomValues(out.subarray(at, at + 65536));
-  return out;
-}
 
 async function listDir(dir: string): Promise<string[]> {
   return (await fs.readdir(dir)).sort();
 }
-
-test("snapshot: create in chunks, list, open, read data and byte ranges", async () => {
-  const { dir, cleanup } = await tempDir();
-  try {
-    const store = await openFileSnapshotStore(dir);
-    const data = appBytes(300_000, 5);
-    assert.ok(data.length > 0);
-    const sink = await store.create(meta(42, 3));
-    for (let at = 0; at < data.length; at += 70_000) await sink.write(data.subarray(at, at + 70_000));
-    const info = await sink.commit();
-    assert.equal(info.index, 42);
-    assert.equal(info.term, 3);
-    assert.match(info.id, /^3-42-\d+$/);
-    assert.ok(info.size < data.length / 2, `compressed: ${info.size} bytes for ${data.length}`);
-    assert.deepEqual(await store.list(), [info]);
-    assert.deepEqual(await listDir(dir), [info.id]);
-    const r = await store.open(info.id);
-    assert.deepEqual(r.info, info);
-    assert.deepEqual(await r.readData(), data);
-    const whole = await fs.readFile(r.file);
-    assert.equal(whole.length, info.size);
-    assert.deepEqual(await r.readRange(0, info.size), new Uint8Array(whole));
-    assert.deepEqual(await r.readRange(10, 20), new Uint8Array(whole.subarray(10, 20)));
-    assert.deepEqual(await r.readRange(info.size - 5, info.size + 100), new Uint8Array(whole.subarray(info.size - 5)));
-    assert.equal((await r.readRange(info.size + 10, info.size + 20)).length, 0);
-    await r.close();
-    await assert.rejects(store.open("nope"), /does not exist/);
-    await assert.rejects(store.open("../x"), /bad snapshot id/);
-  } finally {
-    await cleanup();
-  }
-});
-
-test("snapshot: list is newest first and only the newest 3 are kept", async () => {
-  const { dir, cleanup } = await tempDir();
-  try {
-    const store = await openFileSnapshotStore(dir);
-    for (const [index, term] of [[10, 1], [30, 2], [20, 1], [40, 2], [50, 3]]) {
-      const sink = await store.create(meta(index, term));
-      await sink.write(appBytes(1000, index));
-      await sink.commit();
-    }
-    const list = await store.list();
-    assert.deepEqual(list.map((s) => s.index), [50, 40, 30]);
-    assert.equal((await listDir(dir)).length, 3);
-    const keep1 = await openFileSnapshotStore(dir, { retain: 1 });
-    const sink = await keep1.create(meta(60, 3));
-    await sink.write(appBytes(10, 1));
-    await sink.commit();
-    assert.deepEqual((await keep1.list()).map((s) => s.index), [60]);
-  } finally {
-    await cleanup();
-  }
-});
 
 test("snapshot: abort, a failed write and an uncommitted sink leave no half snapshot", async () => {
   const { dir, cleanup } = await tempDir();
@@ -164,100 +98,41 @@ test("snapshot: a process killed mid-write leaves only the committed snapshot", 
   }
 });
 
-async function makeSource(dir: string, index: number, term: number, data: Uint8Array) {
-  const store = await openFileSnapshotStore(dir);
-  const sink = await store.create(meta(index, term));
-  await sink.write(data);
-  const info = await sink.commit();
-  return { store, info };
-}
-
-test("snapshot: chunked install from a leader, validated before anything is replaced", async () => {
-  const leader = await tempDir();
-  const follower = await tempDir();
-  try {
-    const data = randomBytes(200_000); // incompressible: many chunks
-    const { store: src, info } = await makeSource(leader.dir, 77, 4, data);
-    const dst = await openFileSnapshotStore(follower.dir);
-    const existing = await makeSource(follower.dir, 50, 3, appBytes(100, 1));
-    const reader = await src.open(info.id);
-    const chunks: Uint8Array[] = [];
-    for (let at = 0; at < info.size; at += 4096) chunks.push(await reader.readRange(at, at + 4096));
-    await reader.close();
-    assert.ok(chunks.length > 40, `${chunks.length} chunks`);
-
-    // Out-of-order chunk is refused.
-    const a = await dst.beginInstall({ index: 77, term: 4 });
-    await a.write(0, chunks[0]);
-    await assert.rejects(a.write(0, chunks[1]), /expected offset 4096/);
-    await a.abort();
-
-    // A flipped byte, a missing last chunk, a wrong announcement: all refused, nothing replaced.
-    const cases: { name: string; chunks: Uint8Array[]; expect: { index: number; term: number }; error: RegExp }[] = [
-      { name: "flipped", chunks: chunks.map((c, i) => (i === 3 ? c.map((b, j) => (j === 100 ? b ^ 1 : b)) : c)), expect: { index: 77, term: 4 }, error: /checksum mismatch/ },
-      { name: "truncated", chunks: chunks.slice(0, -1), expect: { index: 77, term: 4 }, error: /end marker|checksum/ },
-      { name: "wrong announce", chunks, expect: { index: 78, term: 4 }, error: /leader announced \(index 78/ },
-    ];
-    for (const c of cases) {
-      const inst = await dst.beginInstall(c.expect);
-      let at = 0;
-      for (const chunk of c.chunks) {
-        await inst.write(at, chunk);
-        at += chunk.length;
-      }
-      await assert.rejects(inst.commit(), c.error, c.name);
-      assert.deepEqual((await dst.list()).map((s) => s.id), [existing.info.id], c.name);
-      assert.deepEqual(await listDir(follower.dir), [existing.info.id], c.name);
-    }
-    const corrupt = await dst.beginInstall();
-    await corrupt.write(0, chunks[0].map((b, j) => (j === 2 ? b ^ 4 : b)));
-    await assert.rejects(corrupt.commit(), StorageCorruptError);
-
-    const good = await dst.beginInstall({ index: 77, term: 4 });
-    let at = 0;
-    for (const chunk of chunks) {
-      await good.write(at, chunk);
-      at += chunk.length;
-    }
-    const installed = await good.commit();
-    assert.equal(installed.index, 77);
-    assert.equal(installed.seed, "seed-77");
-    assert.deepEqual(installed.config, meta(77).config);
-    const list = await dst.list();
-    assert.deepEqual(list.map((s) => s.index), [77, 50]);
-    const r = await dst.open(installed.id);
-    assert.deepEqual(await r.readData(), data);
-    await r.close();
-
-    // --restore: import a snapshot file by path.
-    const third = await tempDir();
-    try {
-      const store3 = await openFileSnapshotStore(third.dir);
-      const imported = await store3.importFile(path.join(leader.dir, info.id, "snapshot"));
-      assert.equal(imported.index, 77);
-      await assert.rejects(store3.importFile(path.join(leader.dir, "missing")), /ENOENT/);
-      await fs.writeFile(path.join(third.dir, "junk"), "x");
-      await assert.rejects(store3.importFile(path.join(third.dir, "junk")), /too short/);
-    } finally {
-      await third.cleanup();
-    }
-  } finally {
-    await leader.cleanup();
-    await follower.cleanup();
-  }
-});
-
 test("snapshot: a damaged snapshot dir is skipped by list with a warning", async () => {
   const { dir, cleanup } = await tempDir();
   try {
-    const { info } = await makeSource(dir, 5, 1, appBytes(100, 1));
+    const info = await commitSnapshot(await openFileSnapshotStore(dir), 5, 1, appBytes(100, 1));
     await fs.mkdir(path.join(dir, "1-9-123"));
     await fs.writeFile(path.join(dir, "1-9-123", "snapshot"), "not a snapshot at all");
     const { logger, lines } = recordingLogger();
     const store = await openFileSnapshotStore(dir, { logger });
     assert.deepEqual((await store.list()).map((s) => s.id), [info.id]);
     assert.match(lines.join("\n"), /1-9-123.*skipping unreadable snapshot/);
-    await assert.rejects(store.create({ ...meta(1), index: -1 }), /index must be a non-negative integer/);
+  } finally {
+    await cleanup();
+  }
+});
+
+test("file snapshot store: retention deletes old dirs; readRange returns the file's bytes; nosync makes no fsync", async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const io = faultIO();
+    const store = await openFileSnapshotStore(dir, { io, nosync: true, retain: 2 });
+    for (const index of [1, 2, 3, 4]) await commitSnapshot(store, index, 1, appBytes(500, index));
+    assert.equal(io.counts.datasync + io.counts.fsync + io.counts.syncDir, 0);
+    const list = await store.list();
+    assert.deepEqual(list.map((s) => s.index), [4, 3]);
+    assert.deepEqual(await listDir(dir), list.map((s) => s.id).sort());
+    const r = await store.open(list[0].id);
+    assert.deepEqual(await r.readRange(0, r.info.size), new Uint8Array(await fs.readFile(r.file)));
+    // Still readable after retention removes it underneath the reader.
+    for (const index of [5, 6]) await commitSnapshot(store, index, 1, appBytes(500, index));
+    assert.deepEqual(await r.readData(), appBytes(500, 4));
+    await r.close();
+    const synced = faultIO();
+    const s2 = await openFileSnapshotStore(dir, { io: synced });
+    await commitSnapshot(s2, 7, 1, appBytes(10, 1));
+    assert.ok(synced.counts.datasync >= 1 && synced.counts.syncDir >= 2);
   } finally {
     await cleanup();
   }
