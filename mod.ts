@@ -23,7 +23,7 @@
 import type { App } from "./machine/app.ts";
 import { runNode } from "./node/main.ts";
 
-export type { App, Args, Command, Intermediate, Machine, Rand } from "./machine/app.ts";
+export type { App, Args, Command, ConnectionInfo, Intermediate, Machine, NodeState, Rand } from "./machine/app.ts";
 export {
   type ReplyValue,
   resp,

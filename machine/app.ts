@@ -81,4 +81,23 @@ export interface App<D = unknown> {
   readonly commands: { readonly [name: string]: Command<D> };
   /** Runs in the machine on every TICK (every 200 ms of leader time), like a write. */
   readonly tick?: (m: Machine<D>) => void;
+  /**
+   * A client connected. Return false to refuse it, or an object whose
+   * `context` becomes the connection's context (intermediate commands see it).
+   */
+  readonly connOpened?: (conn: ConnectionInfo) => boolean | { readonly context?: unknown };
+  /** A client's connection closed. */
+  readonly connClosed?: (conn: ConnectionInfo & { readonly context: unknown }) => void;
+  /** Sees (and may replace) every reply before it is sent. */
+  readonly responseFilter?: (args: Args, reply: ReplyValue, conn: ConnectionInfo & { readonly context: unknown }) => ReplyValue;
+  /** This node's Raft role changed. Runs on this node only, outside the machine. */
+  readonly stateChange?: (state: NodeState) => void;
 }
+
+/** What hooks learn about a client connection. */
+export interface ConnectionInfo {
+  readonly remoteAddress: string;
+}
+
+/** A node's role, as `stateChange` reports it. */
+export type NodeState = "leader" | "follower" | "candidate" | "shutdown";

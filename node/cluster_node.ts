@@ -15,7 +15,9 @@ import type { MembershipConfig } from "../raft/core/types.ts";
 import { openFileLogStore, openFileSnapshotStore, openFileStableStore } from "../raft/storage/mod.ts";
 import { PeerTransport } from "../raft/transport/peer_transport.ts";
 import { isPeerPrefix } from "../raft/transport/handshake.ts";
-import { CommandTable, createDispatch } from "../server/command_table.ts";
+import { argText, CommandTable, createDispatch } from "../server/command_table.ts";
+import type { ClientConnection, Dispatch } from "../server/client_connection.ts";
+import type { ReplyValue } from "../server/resp_values.ts";
 import { connectionCommands } from "../server/connection_commands.ts";
 import { RespServer } from "../server/resp_server.ts";
 import { appCommandSpecs } from "./app_commands.ts";
@@ -40,8 +42,6 @@ export interface NodeTuning {
   readonly snapshotThresholdEntries?: number;
   /** Most writes per log entry. Default 256. */
   readonly maxWritesPerEntry?: number;
-  /** Answer redirects with -TRY. */
-  readonly tryErrors?: boolean;
 }
 
 export interface RunningClusterNode {
@@ -80,6 +80,46 @@ function formatHostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** Runs an application hook; a hook's exception is logged, never fatal. */
+function callHook(log: Logger, name: string, run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    log.warn(`${name} hook failed: ${(error as Error).message}`);
+  }
+}
+
+function connectionOpened(app: App<unknown>, conn: ClientConnection, log: Logger): boolean {
+  if (!app.connOpened) return true;
+  try {
+    const verdict = app.connOpened({ remoteAddress: conn.remoteAddress });
+    if (verdict === false) return false;
+    if (typeof verdict === "object" && verdict !== null && "context" in verdict) conn.context = verdict.context;
+    return true;
+  } catch (error) {
+    log.warn(`connOpened hook failed, refusing ${conn.remoteAddress}: ${(error as Error).message}`);
+    return false;
+  }
+}
+
+/** Applies the app's responseFilter to every reply (sync or async). */
+function filterResponses(app: App<unknown>, dispatch: Dispatch, log: Logger): Dispatch {
+  const filter = app.responseFilter;
+  if (!filter) return dispatch;
+  return (conn, rawArgs) => {
+    const apply = (reply: ReplyValue): ReplyValue => {
+      try {
+        return filter(rawArgs.map(argText), reply, { remoteAddress: conn.remoteAddress, context: conn.context });
+      } catch (error) {
+        log.warn(`responseFilter hook failed: ${(error as Error).message}`);
+        return reply;
+      }
+    };
+    const reply = dispatch(conn, rawArgs);
+    return reply instanceof Promise ? reply.then(apply) : apply(reply);
+  };
+}
+
 export async function startClusterNode(
   app: App<unknown>,
   flags: NodeFlags,
@@ -114,6 +154,8 @@ export async function startClusterNode(
   const server = await RespServer.listen({
     address: flags.listen,
     dispatch: (conn, args) => dispatch(conn, args),
+    onOpen: (conn) => connectionOpened(app, conn, log),
+    onClose: (conn) => callHook(log, "connClosed", () => app.connClosed?.({ remoteAddress: conn.remoteAddress, context: conn.context })),
     open: flags.auth === undefined,
     tls,
     onProblem: (conn, message) => log.verb(`client ${conn.remoteAddress}: ${message}`),
@@ -183,6 +225,9 @@ export async function startClusterNode(
       snapshotHeader: () => ({ time: Number(machine.timeNs / 1_000_000n), seed: "" }),
     },
     onStateChange: ({ role, term, leaderId }) => {
+      if (ROLE_LETTERS[role] !== log.role) {
+        callHook(log, "stateChange", () => app.stateChange?.(role === "leader" ? "leader" : role === "follower" ? "follower" : "candidate"));
+      }
       log.role = ROLE_LETTERS[role];
       if (role === "leader") log.info(`entering leader state (term ${term})`);
       else log.verb(`${role} in term ${term}, leader ${leaderId || "unknown"}`);
@@ -223,7 +268,7 @@ export async function startClusterNode(
     snapshots,
     snapshotDir,
     openReads: flags.openReads,
-    tryErrors: tuning.tryErrors ?? false,
+    tryErrors: flags.tryErrors,
     log,
     startupLastIndex,
     shutdown: () => void stop(),
@@ -244,7 +289,7 @@ export async function startClusterNode(
     if (table.get(spec.name)) throw new Error(`command '${spec.name}' of ${app.name} clashes with a built-in command`);
     table.add(spec);
   }
-  dispatch = createDispatch(table, flags.auth !== undefined, catchAll);
+  dispatch = filterResponses(app, createDispatch(table, flags.auth !== undefined, catchAll), log);
 
   driver.start(transport);
   if (startupLastIndex === 0 && !joining) log.info("logs loaded: ready for commands");
@@ -283,6 +328,7 @@ export async function startClusterNode(
     await transport.close();
     await logStore.close();
     await stable.close();
+    callHook(log, "stateChange", () => app.stateChange?.("shutdown"));
     log.info("node stopped");
     resolveStopped();
   }

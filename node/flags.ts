@@ -34,6 +34,8 @@ export interface NodeFlags {
   readonly localTime: boolean;
   readonly restorePath: string | undefined;
   readonly nonVoter: boolean;
+  /** `--try-errors`: redirect with `-TRY addr` instead of `-MOVED 0 addr`. */
+  readonly tryErrors: boolean;
   /** Positional arguments: application modules to load. */
   readonly modules: readonly string[];
 }
@@ -57,6 +59,7 @@ const OPTIONS = {
   localtime: { type: "boolean" },
   restore: { type: "string" },
   nonvoter: { type: "boolean" },
+  "try-errors": { type: "boolean" },
 } as const;
 
 export type FlagsResult =
@@ -159,6 +162,7 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       localTime: v.localtime ?? false,
       restorePath: v.restore,
       nonVoter: v.nonvoter ?? false,
+      tryErrors: v["try-errors"] ?? false,
       modules: parsed.positionals,
     },
   };

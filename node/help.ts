@@ -20,6 +20,7 @@ Security options:
 
 Networking options:
   --advertise addr : advertise address  (default: network bound address)
+  --try-errors     : redirect clients with -TRY addr instead of -MOVED 0 addr
 
 Advanced options:
   --nosync         : turn off syncing data to disk after every write. This leads

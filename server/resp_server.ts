@@ -24,6 +24,10 @@ export interface RespServerOptions extends ConnectionOptions {
    * when it takes the socket (a Raft peer, an HTTP service).
    */
   readonly sniff?: (socket: net.Socket, firstBytes: Uint8Array) => boolean;
+  /** A new RESP client; returning false refuses it (the socket is closed). */
+  readonly onOpen?: (conn: ClientConnection) => boolean;
+  /** A RESP client's connection closed. */
+  readonly onClose?: (conn: ClientConnection) => void;
 }
 
 export class RespServer {
@@ -39,8 +43,12 @@ export class RespServer {
     const serveResp = (socket: net.Socket, firstBytes?: Uint8Array) => {
       const conn = new ClientConnection(socket, options.dispatch, options);
       conn.authenticated = options.open;
+      if (options.onOpen && !options.onOpen(conn)) return conn.destroy();
       server.#connections.add(conn);
-      socket.on("close", () => server.#connections.delete(conn));
+      socket.on("close", () => {
+        server.#connections.delete(conn);
+        options.onClose?.(conn);
+      });
       if (firstBytes) conn.feed(firstBytes);
     };
     const accept = (socket: net.Socket) => {
