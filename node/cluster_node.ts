@@ -323,7 +323,8 @@ export async function startClusterNode(
     if (stopping) return stopped;
     stopping = true;
     clearInterval(ticker);
-    await server.close();
+    // In-flight writes finish (the driver still runs) and get their replies.
+    await server.close(5_000);
     await driver.close();
     await transport.close();
     await logStore.close();

@@ -83,11 +83,19 @@ export class RespServer {
     return this.#connections.size;
   }
 
-  /** Stops accepting, closes every client, and resolves when the listener is closed. */
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#server.close(() => resolve());
-      for (const conn of this.#connections) conn.destroy();
-    });
+  /**
+   * Stops accepting; each client stops being read and is closed once its
+   * outstanding replies are sent. Clients still open after `graceMs` are cut.
+   * Resolves when every connection and the listener are closed.
+   */
+  async close(graceMs = 0): Promise<void> {
+    const listenerClosed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const conn of this.#connections) conn.closeAfterReplies();
+    const deadline = Date.now() + graceMs;
+    while (this.#connections.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    for (const conn of this.#connections) conn.destroy();
+    await listenerClosed;
   }
 }
