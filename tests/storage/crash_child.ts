@@ -1,7 +1,9 @@
 /**
  * Child process for crash_test.ts (not a test file). Appends batches to the
  * log in argv[2] forever, several in flight at once, and prints
- * "ack <index>" after each batch is synced. The parent SIGKILLs it.
+ * "ack <index>" after each batch is synced. Now and then it drains, prints
+ * "truncate <from>" and truncates the tail (re-appending the same content
+ * after), or "compact <upto>" and compacts the head. The parent SIGKILLs it.
  *
  * With a non-zero <tearAtWrite>, the N-th file write writes only a random
  * prefix of its bytes and then hangs, and the child prints "torn": the
@@ -46,6 +48,20 @@ process.stdout.write(`ready ${log.lastIndex()}\n`);
 
 const inFlight = new Set<Promise<void>>();
 for (;;) {
+  const dice = rand(24);
+  if (dice < 2 && log.lastIndex() > log.firstIndex() + 40) {
+    await Promise.all(inFlight); // drain, so no ack is printed for an entry about to be cut
+    if (dice === 0) {
+      const from = next - 1 - rand(30);
+      process.stdout.write(`truncate ${from}\n`);
+      await log.truncateSuffix(from);
+      next = from;
+    } else {
+      const upto = log.firstIndex() + rand(log.lastIndex() - log.firstIndex() - 20);
+      process.stdout.write(`compact ${upto}\n`);
+      await log.compactPrefix(upto);
+    }
+  }
   while (inFlight.size < 4) {
     const count = 1 + rand(24);
     const entries: LogEntry[] = [];
