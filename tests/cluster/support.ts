@@ -1,0 +1,175 @@
+/**
+ * Shared pieces of the multi-process cluster tests: the test app's path,
+ * RESP one-shots by port, RAFT INFO as a record, starting a lone node, and a
+ * client that follows the leader through failovers.
+ */
+import { Redis } from "ioredis";
+import { execFile } from "node:child_process";
+import { type Spawned, spawnCli, waitFor, waitForPort } from "../helpers/process.ts";
+import { ask, type Cluster, type ClusterNode } from "../helpers/cluster.ts";
+
+/** The clock test app, as `startCluster` wants it (a path relative to examples/). */
+export const CLOCK_EXAMPLE = "../tests/cluster/clock_app";
+export const CLOCK_APP = new URL("./clock_app.ts", import.meta.url).pathname;
+export const TICKET_APP = new URL("../../examples/ticket.ts", import.meta.url).pathname;
+
+/** A plain ioredis client to a port that never retries or queues while disconnected. */
+export function connect(port: number): Redis {
+  const redis = new Redis({
+    host: "127.0.0.1",
+    port,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: true,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: () => 100,
+  });
+  redis.on("error", () => {});
+  return redis;
+}
+
+/** One command on a fresh connection; errors come back as Error values. */
+export async function askPort(port: number, ...args: string[]): Promise<unknown> {
+  const redis = connect(port);
+  try {
+    return await ask(redis, ...args);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A flat key/value array (RESP map as uhaha sends it) as a record. */
+export function pairs(reply: unknown): Record<string, string> {
+  if (!Array.isArray(reply)) throw new Error(`expected a flat map, got ${String(reply)}`);
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
+  return out;
+}
+
+export async function raftInfo(port: number): Promise<Record<string, string>> {
+  return pairs(await askPort(port, "RAFT", "INFO"));
+}
+
+/** RAFT SERVER LIST as records. */
+export async function serverList(port: number): Promise<Array<Record<string, string>>> {
+  const reply = await askPort(port, "RAFT", "SERVER", "LIST");
+  if (!Array.isArray(reply)) throw new Error(`RAFT SERVER LIST: ${String(reply)}`);
+  return reply.map(pairs);
+}
+
+/** Is the node's process still running? */
+export function alive(node: ClusterNode): boolean {
+  return node.process.child.exitCode === null && node.process.child.signalCode === null;
+}
+
+/** Starts cli.ts with `args` and waits until it listens on `port` (or fails with its stderr). */
+export async function startNode(port: number, args: string[]): Promise<Spawned> {
+  const child = spawnCli(args);
+  await Promise.race([
+    waitForPort(port, 30_000),
+    child.exited.then((code) => {
+      throw new Error(`node on ${port} exited with ${code}:\n${child.stderr()}`);
+    }),
+  ]);
+  return child;
+}
+
+/** Waits until every running node has applied at least the leader's commit index. */
+export async function waitCaughtUp(cluster: Cluster, leader: ClusterNode, timeoutMs = 20_000): Promise<void> {
+  const target = Number((await raftInfo(leader.port)).commit_index);
+  await waitFor(`every node applied index ${target}`, async () => {
+    for (const node of cluster.nodes.filter(alive)) {
+      if (Number((await raftInfo(node.port)).applied_index) < target) return false;
+    }
+    return true;
+  }, timeoutMs);
+}
+
+/** Runs redis-cli with `args`; resolves with its stdout (trimmed) even when it exits non-zero. */
+export function redisCli(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("redis-cli", args, { timeout: 10_000 }, (error, stdout, stderr) => {
+      if (error && (error as NodeJS.ErrnoException).code === "ENOENT") reject(new Error("redis-cli is not installed"));
+      else resolve((stdout + stderr).trim());
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A client that sends each command to the node it believes leads, follows
+ * MOVED, and on any other error (CLUSTERDOWN, TRYAGAIN, a dead connection,
+ * an unknown outcome, a timeout) moves on to the next node and retries.
+ * Only replies that arrived count as acknowledged.
+ */
+export class LeaderFollowingClient {
+  readonly #conns = new Map<string, Redis>();
+  readonly #addresses: string[];
+  #target: string;
+  #closed = false;
+  errors = 0;
+
+  constructor(addresses: string[]) {
+    this.#addresses = addresses;
+    this.#target = addresses[Math.floor(Math.random() * addresses.length)];
+  }
+
+  #conn(address: string): Redis {
+    let redis = this.#conns.get(address);
+    if (!redis) {
+      const [host, port] = address.split(":");
+      redis = new Redis({
+        host,
+        port: Number(port),
+        maxRetriesPerRequest: 0,
+        enableOfflineQueue: false,
+        autoResendUnfulfilledCommands: false,
+        connectTimeout: 1_000,
+        retryStrategy: () => 100,
+      });
+      redis.on("error", () => {});
+      this.#conns.set(address, redis);
+    }
+    return redis;
+  }
+
+  /**
+   * Sends one command, retrying until a non-error reply or `deadline`
+   * (Date.now() ms); returns undefined if none was acknowledged in time.
+   */
+  async send(args: string[], deadline: number, perTryTimeoutMs = 2_000): Promise<unknown> {
+    while (!this.#closed && Date.now() < deadline) {
+      const redis = this.#conn(this.#target);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        const reply = await Promise.race([
+          redis.call(args[0], ...args.slice(1)),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error("client timeout")), perTryTimeoutMs);
+          }),
+        ]);
+        return reply;
+      } catch (error) {
+        this.errors++;
+        const moved = /^MOVED \d+ (\S+)/.exec((error as Error).message);
+        if (moved && this.#addresses.includes(moved[1])) {
+          this.#target = moved[1];
+        } else {
+          this.#target = this.#addresses[(this.#addresses.indexOf(this.#target) + 1) % this.#addresses.length];
+          await sleep(20 + Math.random() * 30);
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return undefined;
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const redis of this.#conns.values()) redis.disconnect();
+    this.#conns.clear();
+  }
+}
