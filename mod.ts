@@ -23,7 +23,21 @@
 import type { App } from "./machine/app.ts";
 import { runNode } from "./node/main.ts";
 
-export type { App, Args, Command, ConnectionInfo, Intermediate, Machine, NodeState, Rand } from "./machine/app.ts";
+export type {
+  App,
+  Args,
+  Command,
+  CommandEvent,
+  ConnectionInfo,
+  ConnectionStream,
+  Intermediate,
+  Machine,
+  NodeState,
+  Rand,
+  Service,
+  ServiceApi,
+} from "./machine/app.ts";
+export { Rewrite } from "./machine/app.ts";
 export {
   type ReplyValue,
   resp,

@@ -2,6 +2,7 @@
  * The application API: what a user writes. An App names its data, its
  * commands and its hooks; the framework replicates it.
  */
+import type { Socket } from "node:net";
 import type { ReplyValue } from "../server/resp_values.ts";
 
 /** Deterministic random numbers inside the machine (PCG, seeded from the log). */
@@ -39,6 +40,45 @@ export interface Intermediate {
   context: unknown;
   readonly remoteAddress: string;
   readonly rawArgs: readonly Uint8Array[];
+  /**
+   * Turns this command into another, run as if the client had sent it:
+   * `return c.rewrite(["SET", key, value])` computes a value outside the
+   * log, then writes it through the log.
+   */
+  rewrite(args: readonly (string | Uint8Array)[]): Rewrite;
+  /**
+   * Takes the connection over: after this command's reply, `push` sends
+   * values to the client until it disconnects (`gone` resolves).
+   */
+  takeOver(): ConnectionStream;
+  /**
+   * Calls `listener` for every command any client sends to this node, until
+   * the returned function is called (MONITOR).
+   */
+  observeCommands(listener: (event: CommandEvent) => void): () => void;
+}
+
+/** Returned by `Intermediate.rewrite`: the command to run instead. */
+export class Rewrite {
+  readonly args: readonly (string | Uint8Array)[];
+  constructor(args: readonly (string | Uint8Array)[]) {
+    this.args = args;
+  }
+}
+
+/** A connection taken over by an intermediate command. */
+export interface ConnectionStream {
+  push(value: ReplyValue): void;
+  /** Resolves when the client disconnects. */
+  readonly gone: Promise<void>;
+}
+
+/** A command received by this node, as `observeCommands` reports it. */
+export interface CommandEvent {
+  /** Unix time in ms (with fraction) when it arrived. */
+  readonly timeMs: number;
+  readonly remoteAddress: string;
+  readonly args: readonly Uint8Array[];
 }
 
 /** A command's arguments as text, name first (`args[0]` is the name as sent). */
@@ -58,7 +98,7 @@ export type Command<D> =
   | {
     /** Runs on the connection, outside the log; may be async. */
     readonly kind: "intermediate";
-    readonly run: (c: Intermediate, args: Args) => ReplyValue | Promise<ReplyValue>;
+    readonly run: (c: Intermediate, args: Args) => ReplyValue | Rewrite | Promise<ReplyValue | Rewrite>;
   };
 
 /** A replicated application. */
@@ -92,6 +132,32 @@ export interface App<D = unknown> {
   readonly responseFilter?: (args: Args, reply: ReplyValue, conn: ConnectionInfo & { readonly context: unknown }) => ReplyValue;
   /** This node's Raft role changed. Runs on this node only, outside the machine. */
   readonly stateChange?: (state: NodeState) => void;
+  /** Other protocols served on the node's port, chosen by a connection's first bytes. */
+  readonly services?: readonly Service[];
+}
+
+/**
+ * A custom service sharing the node's port (e.g. HTTP). The node reads a
+ * connection's first bytes; the first service whose `sniff` accepts them
+ * gets the socket (RESP gets the rest).
+ */
+export interface Service {
+  readonly name: string;
+  sniff(firstBytes: Uint8Array): boolean;
+  /** Serves the connection; `firstBytes` were already read from `socket`. */
+  serve(socket: Socket, firstBytes: Uint8Array, api: ServiceApi): void;
+}
+
+/** What a service can do with the node. */
+export interface ServiceApi {
+  /**
+   * Runs a command as an authenticated client of this node would: writes go
+   * through the log (and redirect with MOVED on a follower), reads are
+   * linearizable. Resolves with the reply (errors as Error values).
+   */
+  send(args: readonly (string | Uint8Array)[]): Promise<ReplyValue>;
+  /** The Raft state, as RAFT INFO reports it. */
+  status(): Record<string, string>;
 }
 
 /** What hooks learn about a client connection. */

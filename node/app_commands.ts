@@ -4,16 +4,17 @@
  * state with --openreads), intermediates run on the connection. A read or
  * intermediate command waits for the same connection's earlier writes.
  */
-import type { ClientConnection } from "../server/client_connection.ts";
+import type { Client } from "../server/client_connection.ts";
 import { argText, type CommandSpec } from "../server/command_table.ts";
 import type { ReplyValue } from "../server/resp_values.ts";
-import type { Command } from "../machine/app.ts";
+import { type Command, type Intermediate, Rewrite } from "../machine/app.ts";
 import type { WriteBatcher } from "../machine/write_batcher.ts";
 import type { NodeContext } from "./node_context.ts";
 import { clientError, leaderRedirect } from "./redirect.ts";
 
 /** The newest write of each connection; later reads wait for it. */
-const lastWrite = new WeakMap<ClientConnection, Promise<unknown>>();
+const lastWrite = new WeakMap<Client, Promise<unknown>>();
+const encoder = new TextEncoder();
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
@@ -23,7 +24,7 @@ export function runAppCommand(
   node: NodeContext,
   batcher: WriteBatcher,
   command: Command<unknown>,
-  conn: ClientConnection,
+  conn: Client,
   rawArgs: Uint8Array[],
 ): ReplyValue | Promise<ReplyValue> {
   switch (command.kind) {
@@ -57,22 +58,37 @@ export function runAppCommand(
         await lastWrite.get(conn);
         const args = rawArgs.map(argText);
         try {
-          const context = {
-            get context() {
-              return conn.context;
-            },
-            set context(value: unknown) {
-              conn.context = value;
-            },
-            remoteAddress: conn.remoteAddress,
-            rawArgs,
-          };
-          return await command.run(context, args);
+          const reply = await command.run(intermediateView(node, conn, rawArgs), args);
+          if (!(reply instanceof Rewrite)) return reply;
+          const rewritten = reply.args.map((arg) => typeof arg === "string" ? encoder.encode(arg) : arg);
+          if (rewritten.length === 0) return new Error("an intermediate command rewrote itself to nothing");
+          return await node.dispatch(conn, rewritten);
         } catch (error) {
           return asError(error);
         }
       })();
   }
+}
+
+function intermediateView(node: NodeContext, conn: Client, rawArgs: readonly Uint8Array[]): Intermediate {
+  return {
+    get context() {
+      return conn.context;
+    },
+    set context(value: unknown) {
+      conn.context = value;
+    },
+    remoteAddress: conn.remoteAddress,
+    rawArgs,
+    rewrite: (args) => new Rewrite(args),
+    takeOver: () => ({ push: (value) => conn.push(value), gone: conn.gone }),
+    observeCommands: (listener) => {
+      node.commandObservers.add(listener);
+      const stop = () => void node.commandObservers.delete(listener);
+      void conn.gone.then(stop);
+      return stop;
+    },
+  };
 }
 
 /** One CommandSpec per app command (arity is the app's to check), plus the catch-all if any. */

@@ -16,7 +16,9 @@ import { openFileLogStore, openFileSnapshotStore, openFileStableStore } from "..
 import { PeerTransport } from "../raft/transport/peer_transport.ts";
 import { isPeerPrefix } from "../raft/transport/handshake.ts";
 import { argText, CommandTable, createDispatch } from "../server/command_table.ts";
-import type { ClientConnection, Dispatch } from "../server/client_connection.ts";
+import { type Client, type ClientConnection, type Dispatch, formatAddress, newClientId } from "../server/client_connection.ts";
+import type { Socket } from "node:net";
+import type { Service, ServiceApi } from "../machine/app.ts";
 import type { ReplyValue } from "../server/resp_values.ts";
 import { connectionCommands } from "../server/connection_commands.ts";
 import { RespServer } from "../server/resp_server.ts";
@@ -27,7 +29,7 @@ import { joinCluster } from "./join.ts";
 import type { Logger, RoleLetter } from "./logger.ts";
 import { machineCommands } from "./machine_commands.ts";
 import type { NodeContext } from "./node_context.ts";
-import { raftCommand } from "./raft_commands.ts";
+import { raftCommand, raftInfo } from "./raft_commands.ts";
 import { UHAHA_VERSION } from "./version.ts";
 
 /** Tunables of a node beyond the command line (tests shorten them). */
@@ -80,6 +82,21 @@ function formatHostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** The client a service's `send` runs as: authenticated, no socket of its own to reply on. */
+class ServiceClient implements Client {
+  readonly id = newClientId();
+  readonly remoteAddress: string;
+  authenticated = true;
+  context: unknown = undefined;
+  readonly gone: Promise<void>;
+  constructor(socket: Socket) {
+    this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.gone = new Promise((resolve) => socket.once("close", () => resolve()));
+  }
+  closeAfterReplies(): void {}
+  push(): void {}
+}
+
 /** Runs an application hook; a hook's exception is logged, never fatal. */
 function callHook(log: Logger, name: string, run: () => void): void {
   try {
@@ -100,6 +117,28 @@ function connectionOpened(app: App<unknown>, conn: ClientConnection, log: Logger
     log.warn(`connOpened hook failed, refusing ${conn.remoteAddress}: ${(error as Error).message}`);
     return false;
   }
+}
+
+/** Tells MONITOR-like observers about every command before it runs (AUTH's password hidden). */
+function observeCommands(node: NodeContext, dispatch: Dispatch): Dispatch {
+  return (conn, rawArgs) => {
+    if (node.commandObservers.size > 0) {
+      const isAuth = argText(rawArgs[0]).toLowerCase() === "auth";
+      const event = {
+        timeMs: performance.timeOrigin + performance.now(),
+        remoteAddress: conn.remoteAddress,
+        args: isAuth ? [rawArgs[0], new TextEncoder().encode("(redacted)")] : rawArgs,
+      };
+      for (const listener of node.commandObservers) {
+        try {
+          listener(event);
+        } catch (error) {
+          node.log.warn(`command observer failed: ${(error as Error).message}`);
+        }
+      }
+    }
+    return dispatch(conn, rawArgs);
+  };
 }
 
 /** Applies the app's responseFilter to every reply (sync or async). */
@@ -148,6 +187,7 @@ export async function startClusterNode(
   const snapshotDir = path.join(dir, "snapshots");
   const snapshots = await openFileSnapshotStore(snapshotDir, { nosync: flags.nosync, logger: storageLog });
 
+  let serveService = (_service: Service, socket: Socket, _first: Uint8Array) => void socket.destroy();
   // The listener comes first: with port 0 (tests) the advertised address needs the real port.
   let onPeer: (socket: import("node:net").Socket, first: Uint8Array) => void = (socket) => socket.destroy();
   let dispatch: ReturnType<typeof createDispatch> = () => new Error("LOADING node is starting");
@@ -160,8 +200,13 @@ export async function startClusterNode(
     tls,
     onProblem: (conn, message) => log.verb(`client ${conn.remoteAddress}: ${message}`),
     sniff: (socket, first) => {
-      if (!isPeerPrefix(first)) return false;
-      onPeer(socket, first);
+      if (isPeerPrefix(first)) {
+        onPeer(socket, first);
+        return true;
+      }
+      const service = app.services?.find((candidate) => candidate.sniff(first));
+      if (!service) return false;
+      serveService(service, socket, first);
       return true;
     },
   });
@@ -272,6 +317,8 @@ export async function startClusterNode(
     log,
     startupLastIndex,
     shutdown: () => void stop(),
+    dispatch: () => new Error("LOADING node is starting"),
+    commandObservers: new Set(),
   };
 
   const batcher = new WriteBatcher(async (payload) => (await driver.propose(payload)) as unknown[], tuning.maxWritesPerEntry ?? 256);
@@ -289,8 +336,30 @@ export async function startClusterNode(
     if (table.get(spec.name)) throw new Error(`command '${spec.name}' of ${app.name} clashes with a built-in command`);
     table.add(spec);
   }
-  dispatch = filterResponses(app, createDispatch(table, flags.auth !== undefined, catchAll), log);
+  context.dispatch = createDispatch(table, flags.auth !== undefined, catchAll);
+  dispatch = observeCommands(context, filterResponses(app, context.dispatch, log));
 
+  serveService = (service, socket, first) => {
+    const client = new ServiceClient(socket);
+    const api: ServiceApi = {
+      send: async (args) => {
+        const rawArgs = args.map((arg) => typeof arg === "string" ? new TextEncoder().encode(arg) : arg);
+        try {
+          return await dispatch(client, rawArgs);
+        } catch (error) {
+          return error instanceof Error ? error : new Error(String(error));
+        }
+      },
+      status: () => raftInfo(context),
+    };
+    try {
+      service.serve(socket, first, api);
+      socket.resume();
+    } catch (error) {
+      log.warn(`service ${service.name} failed on ${client.remoteAddress}: ${(error as Error).message}`);
+      socket.destroy();
+    }
+  };
   driver.start(transport);
   if (startupLastIndex === 0 && !joining) log.info("logs loaded: ready for commands");
   if (startupLastIndex === 0) loaded = !joining;

@@ -1,7 +1,8 @@
 /**
  * What the built-in and application commands of a running node share.
  */
-import type { App } from "../machine/app.ts";
+import type { App, CommandEvent } from "../machine/app.ts";
+import type { Dispatch } from "../server/client_connection.ts";
 import type { ReplicatedMachine } from "../machine/machine.ts";
 import type { RaftDriver } from "../raft/driver.ts";
 import type { SnapshotStore } from "../raft/storage/snapshot_store.ts";
@@ -26,4 +27,8 @@ export interface NodeContext {
   readonly startupLastIndex: number;
   /** Stops the node (SHUTDOWN). */
   shutdown(): void;
+  /** Runs a command as if `client` had sent it (rewrites, services). */
+  dispatch: Dispatch;
+  /** Listeners of every command received (MONITOR). */
+  readonly commandObservers: Set<(event: CommandEvent) => void>;
 }

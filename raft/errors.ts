@@ -5,8 +5,12 @@
 
 /** This node is not the leader; `leaderId` is the one it knows of (0: none). */
 export class NotLeaderError extends Error {
-  constructor(readonly leaderId: number, readonly leaderAddress: string | undefined) {
+  readonly leaderId: number;
+  readonly leaderAddress: string | undefined;
+  constructor(leaderId: number, leaderAddress: string | undefined) {
     super(leaderAddress ? `MOVED 0 ${leaderAddress}` : "CLUSTERDOWN node is not the leader");
+    this.leaderId = leaderId;
+    this.leaderAddress = leaderAddress;
     this.name = "NotLeaderError";
   }
 }

@@ -10,11 +10,33 @@ import { DEFAULT_PARSER_LIMITS, parseCommand, type ParserLimits } from "./resp_p
 import { ReplyWriter } from "./resp_writer.ts";
 import type { ReplyValue } from "./resp_values.ts";
 
+/** What a command sees of the client that sent it (a socket, or a service inside the node). */
+export interface Client {
+  /** Unique per process. */
+  readonly id: number;
+  readonly remoteAddress: string;
+  authenticated: boolean;
+  /** Free for the application (connection hooks and intermediate commands). */
+  context: unknown;
+  /** Sends the replies already queued, then closes. */
+  closeAfterReplies(): void;
+  /** Sends a value outside request/reply order, after the replies queued so far (MONITOR). */
+  push(value: ReplyValue): void;
+  /** Resolves when the client is gone. */
+  readonly gone: Promise<void>;
+}
+
 /** Runs one command; sync results are written without a microtask hop. */
 export type Dispatch = (
-  conn: ClientConnection,
+  conn: Client,
   args: Uint8Array[],
 ) => ReplyValue | Promise<ReplyValue>;
+
+let nextClientId = 1;
+/** A new unique client id. */
+export function newClientId(): number {
+  return nextClientId++;
+}
 
 export interface ConnectionOptions {
   readonly limits?: ParserLimits;
@@ -30,11 +52,10 @@ interface PendingReply {
 }
 
 const IDLE_BUFFER_BYTES = 64 * 1024;
-let nextConnectionId = 1;
 
-export class ClientConnection {
+export class ClientConnection implements Client {
   /** Unique per process, increasing. */
-  readonly id = nextConnectionId++;
+  readonly id = newClientId();
   readonly remoteAddress: string;
   /** Set by AUTH; always true when the server has no password. */
   authenticated = false;
@@ -68,9 +89,20 @@ export class ClientConnection {
       this.#updateReading();
     });
     socket.on("error", (error: Error) => this.#onProblem(this, `socket error: ${error.message}`));
-    socket.on("close", () => {
-      this.#closed = true;
+    this.gone = new Promise((resolve) => {
+      socket.on("close", () => {
+        this.#closed = true;
+        resolve();
+      });
     });
+  }
+
+  readonly gone: Promise<void>;
+
+  push(value: ReplyValue): void {
+    if (this.#closed) return;
+    this.#enqueue(value);
+    this.#flush();
   }
 
   /** Bytes already read from the socket by whoever accepted it (first-bytes sniffing). */

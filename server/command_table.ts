@@ -3,7 +3,7 @@
  * request up in it: case-insensitive names, Redis-style arity, and the
  * authentication gate.
  */
-import type { ClientConnection, Dispatch } from "./client_connection.ts";
+import type { Client, Dispatch } from "./client_connection.ts";
 import type { ReplyValue } from "./resp_values.ts";
 
 export interface CommandSpec {
@@ -17,7 +17,7 @@ export interface CommandSpec {
   readonly group: string;
   /** May run before AUTH (AUTH, HELLO, QUIT). */
   readonly allowedUnauthenticated?: boolean;
-  readonly run: (conn: ClientConnection, args: Uint8Array[]) => ReplyValue | Promise<ReplyValue>;
+  readonly run: (conn: Client, args: Uint8Array[]) => ReplyValue | Promise<ReplyValue>;
 }
 
 const decoder = new TextDecoder();

@@ -10,12 +10,18 @@
 
 /** A RESP integer (`:n`), e.g. for DEL and DBSIZE. */
 export class RespInteger {
-  constructor(readonly value: number | bigint) {}
+  readonly value: number | bigint;
+  constructor(value: number | bigint) {
+    this.value = value;
+  }
 }
 
 /** A RESP simple string (`+OK`). Line breaks are replaced by spaces. */
 export class RespSimple {
-  constructor(readonly text: string) {}
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
 }
 
 /** The RESP null array (`*-1`). */
