@@ -19,6 +19,17 @@ export interface CheckedServer {
   readonly core: RaftNode;
 }
 
+/** The log of a server that may still take part in elections (running or crashed). */
+export interface LogView {
+  readonly id: number;
+  readonly lastIndex: number;
+  readonly lastTerm: number;
+  readonly snapshotIndex: number;
+  /** Voters of the server's latest configuration. */
+  readonly voters: readonly number[];
+  termAt(index: number): number | undefined;
+}
+
 export class SafetyChecker {
   /** term → leader id (election safety). */
   private readonly leaders = new Map<number, number>();
@@ -93,8 +104,12 @@ export class SafetyChecker {
   }
 
   /** Checks every property that depends on the current state of the live servers. */
-  afterStep(servers: readonly CheckedServer[]): void {
+  afterStep(servers: readonly CheckedServer[], views?: () => LogView[]): void {
+    const before = this.maxCommitted;
     for (const s of servers) this.recordCommits(s);
+    if (views && this.maxCommitted > before) {
+      this.checkNoElectableServerLacks(this.maxCommitted, this.committedTerm.get(this.maxCommitted)!, views());
+    }
     for (const s of servers) {
       if (s.core.role !== "leader") continue;
       const term = s.core.term;
@@ -128,6 +143,31 @@ export class SafetyChecker {
     if (to > this.maxCommitted) {
       this.maxCommitted = to;
       this.committedInTerm.set(core.term, Math.max(this.committedInTerm.get(core.term) ?? 0, to));
+    }
+  }
+
+  /**
+   * An entry just became committed: no server lacking it may be able to win
+   * an election, i.e. gather votes from a majority of the voters of its own
+   * configuration whose logs are not more up to date than its own (§5.4.1).
+   * Otherwise some schedule lets that server lead and drop the entry. This
+   * flags unsafe commits at once, without waiting for that schedule.
+   */
+  private checkNoElectableServerLacks(index: number, term: number, views: readonly LogView[]): void {
+    const byId = new Map(views.map((v) => [v.id, v]));
+    for (const s of views) {
+      if (index <= s.snapshotIndex || s.termAt(index) === term || !s.voters.includes(s.id)) continue;
+      const grant = s.voters.filter((id) => {
+        const v = byId.get(id);
+        return v !== undefined &&
+          (s.lastTerm > v.lastTerm || (s.lastTerm === v.lastTerm && s.lastIndex >= v.lastIndex));
+      });
+      if (grant.length * 2 > s.voters.length) {
+        throw new SafetyViolation(
+          `entry ${index} (term ${term}) is committed, but server ${s.id} (last ${s.lastIndex}/${s.lastTerm}) ` +
+            `lacks it and could be elected by {${grant}} of voters {${s.voters}}`,
+        );
+      }
     }
   }
 

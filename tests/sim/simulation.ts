@@ -6,7 +6,7 @@
  */
 import { EntryKind, type LogEntry } from "../../raft/log_entry.ts";
 import { decodeConfig, type Message, voterIds } from "../../raft/core/mod.ts";
-import { SafetyChecker, SafetyViolation } from "./checker.ts";
+import { type LogView, SafetyChecker, SafetyViolation } from "./checker.ts";
 import { RegisterClients } from "./client.ts";
 import { checkRegister } from "./linearizability.ts";
 import { describe, emptyCounts, type Envelope, type FaultCounts, Network } from "./network.ts";
@@ -51,7 +51,8 @@ type SimEvent =
   | { readonly kind: "restart"; readonly server: SimServer }
   | { readonly kind: "heal"; readonly links: readonly (readonly [number, number])[] }
   | { readonly kind: "calm" }
-  | { readonly kind: "probe" };
+  | { readonly kind: "probe" }
+  | { readonly kind: "hitLeader"; readonly server: SimServer; readonly term: number };
 
 const chaosClients = ["c1", "c2", "c3"];
 
@@ -76,6 +77,9 @@ class Simulation implements ServerHost {
   private readonly stepCrashRate: number;
   private readonly clientPause: number;
   private crashBeforeProcessing: SimServer | undefined;
+  /** Chance that a newly elected leader is soon crashed or cut off (Figure 8 shapes). */
+  private readonly hitLeaderRate: number;
+  private lastLeaderTerm = 0;
   readonly calmAt: number;
   private calm = false;
   private marker = { value: 0, index: 0, readId: 0 };
@@ -107,6 +111,7 @@ class Simulation implements ServerHost {
     this.nextId = config.size + 1;
     this.stepCrashRate = rng.chance(0.6) ? rng.next() * 0.01 : 0;
     this.clientPause = rng.int(10, 40);
+    this.hitLeaderRate = rng.chance(0.5) ? rng.next() * 0.5 : 0;
     this.calmAt = (config.chaosTicks ?? rng.int(60, 200)) * TICK;
     this.queue.push(rng.int(5, 30), { kind: "client" });
     this.queue.push(rng.int(20, 100), { kind: "chaos" });
@@ -160,7 +165,10 @@ class Simulation implements ServerHost {
     const dying = this.crashBeforeProcessing;
     if (dying) {
       // Check what it believed (e.g. a commit) before it dies with it unsaved.
-      this.checker.afterStep(this.live() as { id: number; core: NonNullable<SimServer["core"]> }[]);
+      this.checker.afterStep(
+        this.live() as { id: number; core: NonNullable<SimServer["core"]> }[],
+        () => this.logViews(),
+      );
       this.crashBeforeProcessing = undefined;
       this.log(`crash server ${dying.id} after a step, before persisting or sending`);
       this.crashServer(dying);
@@ -174,8 +182,55 @@ class Simulation implements ServerHost {
       }
     }
     if (this.trace) this.traceRoles();
-    this.checker.afterStep(this.live() as { id: number; core: NonNullable<SimServer["core"]> }[]);
+    if (!this.calm && this.hitLeaderRate > 0) this.watchLeader();
+    this.checker.afterStep(
+      this.live() as { id: number; core: NonNullable<SimServer["core"]> }[],
+      () => this.logViews(),
+    );
     return true;
+  }
+
+  /** Logs of every server that may still vote or campaign (not removed), from memory or disk. */
+  private logViews(): LogView[] {
+    const views: LogView[] = [];
+    for (const s of this.servers.values()) {
+      if (s.removed) continue;
+      const core = s.core;
+      if (core) {
+        views.push({
+          id: s.id, lastIndex: core.lastIndex, lastTerm: core.termAt(core.lastIndex)!,
+          snapshotIndex: core.snapshotMeta.index, voters: voterIds(core.config),
+          termAt: (i) => core.termAt(i),
+        });
+        continue;
+      }
+      const d = s.disk;
+      const base = d.snapshot.meta.index;
+      const last = d.entries.length > 0 ? d.entries[d.entries.length - 1] : undefined;
+      let config = d.snapshot.meta.config;
+      for (let k = d.entries.length - 1; k >= 0; k--) {
+        if (d.entries[k].kind === EntryKind.Config) {
+          config = decodeConfig(d.entries[k].data);
+          break;
+        }
+      }
+      views.push({
+        id: s.id, lastIndex: last?.index ?? base, lastTerm: last?.term ?? d.snapshot.meta.term,
+        snapshotIndex: base, voters: voterIds(config),
+        termAt: (i) => (i === base ? d.snapshot.meta.term : d.entries[i - base - 1]?.term),
+      });
+    }
+    return views;
+  }
+
+  /** A new leader appeared: maybe crash or isolate it shortly, mid-replication. */
+  private watchLeader(): void {
+    const leader = this.leader();
+    if (!leader || leader.core!.term <= this.lastLeaderTerm) return;
+    this.lastLeaderTerm = leader.core!.term;
+    if (this.rng.chance(this.hitLeaderRate)) {
+      this.queue.push(this.now + this.rng.int(1, 40), { kind: "hitLeader", server: leader, term: this.lastLeaderTerm });
+    }
   }
 
   private readonly lastRoles = new Map<number, string>();
@@ -241,6 +296,21 @@ class Simulation implements ServerHost {
         }
         this.queue.push(this.now + 1, { kind: "probe" });
         return;
+      case "hitLeader": {
+        const s = ev.server;
+        if (this.calm || s.core?.role !== "leader" || s.core.term !== ev.term) return;
+        if (this.rng.chance(0.5)) {
+          this.log(`crash new leader ${s.id} of term ${ev.term}`);
+          this.crashServer(s);
+          this.counts.crash++;
+          this.queue.push(this.now + this.rng.int(10, 200), { kind: "restart", server: s });
+        } else {
+          const others = [...this.servers.keys()].filter((id) => id !== s.id);
+          this.cut(others.flatMap((o) => [[s.id, o], [o, s.id]] as [number, number][]), `isolate new leader ${s.id}`);
+          this.counts.partition++;
+        }
+        return;
+      }
       case "probe":
         this.probe();
         if (!this.done) this.queue.push(this.now + TICK, ev);
