@@ -181,10 +181,15 @@ export class ByteReader {
     return out;
   }
 
+  /** `n` raw bytes, copied into a plain Uint8Array. */
+  copy(n: number, what = "bytes"): Uint8Array {
+    return copyBytes(this.raw(n, what));
+  }
+
   /** A varint length, then that many bytes, copied. */
   bytes(what = "bytes"): Uint8Array {
     const n = this.varint(`${what} length`);
-    return this.raw(n, what).slice();
+    return copyBytes(this.raw(n, what));
   }
 
   /** A varint length, then UTF-8 (invalid UTF-8 is an error, not U+FFFD). */
@@ -205,6 +210,16 @@ export class ByteReader {
       throw new WireFormatError(`${this.remaining} unexpected byte(s) after ${what}`);
     }
   }
+}
+
+/**
+ * A copy of `bytes` as a plain Uint8Array. (`slice()` on a Node Buffer,
+ * which sockets deliver, returns a view, not a copy.)
+ */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.byteLength);
+  out.set(bytes);
+  return out;
 }
 
 /** Outcome of a decoder: a value, or why the bytes are not valid. */

@@ -163,6 +163,6 @@ export class FrameSocket {
       if (this.#closed) return;
       this.onFrame(frame);
     }
-    if (error !== undefined) this.destroy(error);
+    if (error !== undefined) this.refuse(error);
   }
 }

@@ -20,7 +20,7 @@
  * A node with a secret and one without refuse each other.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { ByteWriter, type Decoded, decodeWith, WireFormatError } from "./byte_io.ts";
+import { ByteWriter, copyBytes, type Decoded, decodeWith, WireFormatError } from "./byte_io.ts";
 
 /** The first bytes of every peer connection: `\x00UHAHA-RAFT`. */
 export const PEER_MAGIC: Uint8Array = new Uint8Array([0x00, ...new TextEncoder().encode("UHAHA-RAFT")]);
@@ -139,7 +139,7 @@ export function decodeHello(payload: Uint8Array): Decoded<Hello> {
     const senderId = checkId(r.varint("sender id"), "sender id");
     const targetId = r.varint("target id");
     const senderAddress = r.string("sender address", 1024);
-    const nonce = r.raw(NONCE_BYTES, "nonce").slice();
+    const nonce = r.copy(NONCE_BYTES, "nonce");
     r.end("HELLO");
     return { purpose, senderId, targetId, senderAddress, nonce };
   });
@@ -156,8 +156,8 @@ export function encodeChallenge(challenge: Challenge): Uint8Array {
 export function decodeChallenge(payload: Uint8Array): Decoded<Challenge> {
   return decodeWith("bad CHALLENGE", payload, (r) => {
     const acceptorId = checkId(r.varint("acceptor id"), "acceptor id");
-    const nonce = r.raw(NONCE_BYTES, "nonce").slice();
-    const proof = r.raw(PROOF_BYTES, "proof").slice();
+    const nonce = r.copy(NONCE_BYTES, "nonce");
+    const proof = r.copy(PROOF_BYTES, "proof");
     r.end("CHALLENGE");
     return { acceptorId, nonce, proof };
   });
@@ -168,7 +168,7 @@ export function decodeProof(payload: Uint8Array): Decoded<Uint8Array> {
   if (payload.byteLength !== PROOF_BYTES) {
     return { ok: false, error: `bad PROOF: ${payload.byteLength} bytes, expected ${PROOF_BYTES}` };
   }
-  return { ok: true, value: payload.slice() };
+  return { ok: true, value: copyBytes(payload) };
 }
 
 /** The parties and nonces of one handshake, which every proof covers. */

@@ -24,6 +24,9 @@ import { receiveSnapshot, type SnapshotHandler } from "./snapshot_receive.ts";
 import type { Message } from "../core/types.ts";
 import type { TransportLog } from "./transport_options.ts";
 
+/** How FrameSocket.refuse words the close reason. */
+const REFUSED = "refused: ";
+
 /** What an incoming connection needs from the transport. */
 export interface InboundContext {
   readonly selfId: number;
@@ -49,6 +52,7 @@ export class InboundConnection {
   #stage: "hello" | "proof" | "open" = "hello";
   #timer: ReturnType<typeof setTimeout> | undefined;
   #onSnapshotClose: ((reason: string) => void) | undefined;
+  #dialerGaveUp = false;
   /** Messages received on this connection. */
   received = 0;
 
@@ -106,24 +110,26 @@ export class InboundConnection {
   }
 
   #refuse(reason: string): void {
-    if (this.#conn.closed) return;
-    this.#ctx.log.warn(`refused peer connection from ${this.#who()}: ${reason}`);
     this.#conn.refuse(reason);
   }
 
   #onClose(reason: string): void {
     clearTimeout(this.#timer);
     this.#onSnapshotClose?.(reason);
-    if (this.#stage !== "open" && !reason.startsWith("refused")) {
-      this.#ctx.log.warn(`peer connection from ${this.#who()} failed during the handshake: ${reason}`);
+    const log = this.#ctx.log;
+    if (this.#stage === "open" || this.#dialerGaveUp) {
+      log.debug(`peer connection from ${this.#who()} closed: ${reason}`);
+    } else if (reason.startsWith(REFUSED)) {
+      log.warn(`refused peer connection from ${this.#who()}: ${reason.slice(REFUSED.length)}`);
     } else {
-      this.#ctx.log.debug(`peer connection from ${this.#who()} closed: ${reason}`);
+      log.warn(`peer connection from ${this.#who()} ended during the handshake: ${reason}`);
     }
     this.#ctx.onClosed(this);
   }
 
   #onHandshakeFrame(frame: Frame): void {
     if (frame.type === FrameType.Refuse) {
+      this.#dialerGaveUp = true;
       this.#ctx.log.warn(`${this.#who()} gave up the handshake: ${decodeReason(frame.payload)}`);
       return this.#conn.destroy("refused by the dialer");
     }

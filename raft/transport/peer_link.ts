@@ -23,6 +23,8 @@ export interface PeerLinkStats {
   readonly queued: number;
   /** Messages written to the socket. */
   readonly sent: number;
+  /** Socket writes (each carries every message queued at the time). */
+  readonly batches: number;
   /** Messages dropped: queue full, connection lost, or not encodable. */
   readonly dropped: number;
   /** Dials started after a previous connection or dial ended. */
@@ -49,6 +51,7 @@ export class PeerLink {
   #flushScheduled = false;
   #waitingDrain = false;
   #sent = 0;
+  #batches = 0;
   #dropped = 0;
   #reconnects = 0;
   #lastError = "";
@@ -70,6 +73,7 @@ export class PeerLink {
       connected: this.#state === "open",
       queued: this.#queue.length,
       sent: this.#sent,
+      batches: this.#batches,
       dropped: this.#dropped,
       reconnects: this.#reconnects,
       lastError: this.#lastError,
@@ -218,6 +222,7 @@ export class PeerLink {
     }
     if (encoded.count === 0) return;
     this.#sent += encoded.count;
+    this.#batches++;
     if (conn.write(encoded.bytes)) return;
     this.#waitingDrain = true;
     this.#stallTimer = setTimeout(
