@@ -152,7 +152,7 @@ export class RaftLog {
 
   /** Entries not yet persisted. */
   unstableEntries(): LogEntry[] {
-    return this.slice(this.stable + 1, this.lastIndex() + 1);
+    return this.slice(Math.max(this.stable, this.snapshot.index) + 1, this.lastIndex() + 1);
   }
 
   /** The driver persisted up to (index, term); ignored if the log changed since. */

@@ -179,9 +179,14 @@ export class RaftNode {
       log.applied = Math.max(log.applied, ready.snapshot.index);
       log.stable = Math.max(log.stable, Math.min(ready.snapshot.index, log.lastIndex()));
     }
-    if (ready.entries.length > 0) {
-      const last = ready.entries[ready.entries.length - 1];
-      log.stableTo(last.index, last.term);
+    // Everything in ready.entries is on disk now; entries replaced since
+    // ready() (steps may run meanwhile) do not count.
+    for (let k = ready.entries.length - 1; k >= 0; k--) {
+      const e = ready.entries[k];
+      if (log.matchTerm(e.index, e.term)) {
+        log.stableTo(e.index, e.term);
+        break;
+      }
     }
     if (ready.committedEntries.length > 0) {
       log.applied = ready.committedEntries[ready.committedEntries.length - 1].index;

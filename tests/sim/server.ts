@@ -10,6 +10,7 @@ import {
   RaftNode,
   type RaftOptions,
   type ReadState,
+  type Ready,
   type SnapshotMeta,
 } from "../../raft/core/mod.ts";
 import type { SafetyChecker } from "./checker.ts";
@@ -67,6 +68,8 @@ export class SimServer {
   private readonly host: ServerHost;
   private readonly snapshotEvery: number;
   private readonly compactTrailing: boolean;
+  private readonly deferAdvance: boolean;
+  private outstanding: Ready | undefined;
 
   constructor(
     id: number,
@@ -86,6 +89,7 @@ export class SimServer {
     this.host = host;
     this.snapshotEvery = rng.int(4, 40);
     this.compactTrailing = rng.chance(0.5);
+    this.deferAdvance = rng.chance(0.3);
   }
 
   get alive(): boolean {
@@ -108,6 +112,7 @@ export class SimServer {
     this.pendingReads = [];
     this.incoming.clear();
     this.retained = undefined;
+    this.outstanding = undefined;
     this.host.checker.onStart(this.id, this.disk.snapshot.meta.index);
   }
 
@@ -121,52 +126,71 @@ export class SimServer {
     this.incoming.set(index, value);
   }
 
-  /** Runs the driver loop until the core has nothing more to do. */
+  /**
+   * Runs the driver loop until the core has nothing more to do. Some
+   * servers finish a Ready (apply + advance) only at their next event, so
+   * that messages and ticks reach the core between ready() and advance(),
+   * as with a driver whose disk writes are asynchronous.
+   */
   process(): void {
     const core = this.core;
     if (!core) return;
+    if (this.outstanding) {
+      const rd = this.outstanding;
+      this.outstanding = undefined;
+      this.finish(core, rd);
+    }
     while (core.hasReady()) {
       const rd = core.ready();
-      // 1. persist
-      if (rd.snapshot) {
-        const value = this.incoming.get(rd.snapshot.index);
-        if (value === undefined) throw new Error(`server ${this.id}: snapshot ${rd.snapshot.index} has no data`);
-        this.disk.snapshot = { meta: rd.snapshot, value };
-        this.disk.entries = [];
+      this.persistAndSend(rd);
+      if (this.deferAdvance && this.rng.chance(0.5)) {
+        this.outstanding = rd;
+        return;
       }
-      if (rd.entries.length > 0) {
-        const first = rd.entries[0].index;
-        const base = this.disk.snapshot.meta.index;
-        const prevTerm = first - 1 === base
-          ? this.disk.snapshot.meta.term
-          : this.disk.entries[first - 2 - base]?.term;
-        this.disk.entries.length = Math.max(0, first - 1 - base);
-        this.disk.entries.push(...rd.entries);
-        this.host.checker.onPersist(this.id, rd.entries, prevTerm);
-      }
-      if (rd.hardState) this.disk.hardState = rd.hardState;
-      // 2. send
-      for (const m of rd.messages) {
-        this.host.send(this, m, m.type === "snapshot" ? this.disk.snapshot : undefined);
-      }
-      // 3. apply
-      if (rd.snapshot) {
-        this.register = this.disk.snapshot.value;
-        this.incoming.clear();
-        this.host.checker.onRestoreSnapshot(this.id, rd.snapshot.index);
-        this.host.onSnapshotInstalled(this, rd.snapshot.index);
-      }
-      for (const e of rd.committedEntries) {
-        if (e.kind === EntryKind.Command) this.register = decodeValue(e.data);
-        this.host.checker.onApply(this.id, e);
-        this.host.onApplied(this, e);
-      }
-      this.pendingReads.push(...rd.readStates);
-      for (const id of rd.failedReads) this.host.onReadFailed(this, id);
-      core.advance(rd);
-      this.serveReads(core.appliedIndex);
-      this.maybeSnapshot(core);
+      this.finish(core, rd);
     }
+  }
+
+  private persistAndSend(rd: Ready): void {
+    if (rd.snapshot) {
+      const value = this.incoming.get(rd.snapshot.index);
+      if (value === undefined) throw new Error(`server ${this.id}: snapshot ${rd.snapshot.index} has no data`);
+      this.disk.snapshot = { meta: rd.snapshot, value };
+      this.disk.entries = [];
+    }
+    if (rd.entries.length > 0) {
+      const first = rd.entries[0].index;
+      const base = this.disk.snapshot.meta.index;
+      const prevTerm = first - 1 === base
+        ? this.disk.snapshot.meta.term
+        : this.disk.entries[first - 2 - base]?.term;
+      this.disk.entries.length = Math.max(0, first - 1 - base);
+      this.disk.entries.push(...rd.entries);
+      this.host.checker.onPersist(this.id, rd.entries, prevTerm);
+    }
+    if (rd.hardState) this.disk.hardState = rd.hardState;
+    for (const m of rd.messages) {
+      this.host.send(this, m, m.type === "snapshot" ? this.disk.snapshot : undefined);
+    }
+  }
+
+  private finish(core: RaftNode, rd: Ready): void {
+    if (rd.snapshot) {
+      this.register = this.disk.snapshot.value;
+      for (const index of this.incoming.keys()) if (index <= rd.snapshot.index) this.incoming.delete(index);
+      this.host.checker.onRestoreSnapshot(this.id, rd.snapshot.index);
+      this.host.onSnapshotInstalled(this, rd.snapshot.index);
+    }
+    for (const e of rd.committedEntries) {
+      if (e.kind === EntryKind.Command) this.register = decodeValue(e.data);
+      this.host.checker.onApply(this.id, e);
+      this.host.onApplied(this, e);
+    }
+    this.pendingReads.push(...rd.readStates);
+    for (const id of rd.failedReads) this.host.onReadFailed(this, id);
+    core.advance(rd);
+    this.serveReads(core.appliedIndex);
+    this.maybeSnapshot(core);
   }
 
   private serveReads(applied: number): void {
