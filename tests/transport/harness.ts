@@ -15,7 +15,7 @@ export function memoryLog(name: string) {
   const lines: string[] = [];
   const at = (level: string) => (message: string) => {
     lines.push(`${level} ${message}`);
-    if (process.env.UHAHA_TEST_LOG) console.error(`[${name}] ${level} ${message}`);
+    if (process.env.UHAHA_TEST_LOG) console.error(`${performance.now().toFixed(0)} [${name}] ${level} ${message}`);
   };
   return { lines, debug: at("debug"), verb: at("verb"), info: at("info"), warn: at("warn") };
 }
