@@ -69,6 +69,8 @@ export class FileLogStore implements LogStore {
   #queue: Op[] = [];
   #pumping = false;
   #failure: StorageFailedError | null = null;
+  /** A truncate/reset failed half way: segment files no longer match memory, so only cached entries are served. */
+  #filesInFlux = false;
   #closed = false;
 
   /** Use openFileLogStore. */
@@ -134,6 +136,7 @@ export class FileLogStore implements LogStore {
     return new Promise<LogEntry[]>((resolve, reject) => {
       let result: LogEntry[] = [];
       const run = async () => {
+        if (this.#filesInFlux) throw this.#failure;
         const last = this.lastIndex();
         if (lo < this.#first || hi > last + 1) throw rangeError(lo, hi, this.#first, last);
         const end = limitByBytes(this.#segments, lo, hi, maxBytes);
@@ -341,6 +344,7 @@ export class FileLogStore implements LogStore {
       seg.terms.length = keep;
       seg.size = size;
     } catch (err) {
+      this.#filesInFlux = true;
       this.#fail(err, `truncating from index ${fromIndex}`, this.#dir, 0);
       throw this.#failure;
     }
@@ -388,11 +392,11 @@ export class FileLogStore implements LogStore {
       await writeMeta(this.#io, this.#dir, prevIndex, prevTerm, this.#sync);
       await this.#io.close(this.#fd).catch(() => {});
       for (const seg of [...this.#segments].reverse()) await this.#io.unlink(seg.path);
-      this.#segments = [];
       const { segment, fd } = await createSegment(this.#io, this.#dir, prevIndex + 1, this.#sync);
       this.#segments = [segment];
       this.#fd = fd;
     } catch (err) {
+      this.#filesInFlux = true;
       this.#fail(err, `resetting the log to (${prevIndex}, ${prevTerm})`, this.#dir, 0);
       throw this.#failure;
     }

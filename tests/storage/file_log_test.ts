@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { openFileLogStore } from "../../raft/storage/file_log_store.ts";
+import { type FileLogStore, openFileLogStore } from "../../raft/storage/file_log_store.ts";
 import { StorageCorruptError, StorageFailedError } from "../../raft/storage/errors.ts";
 import { batch, recordingLogger, tempDir } from "./_helpers.ts";
 import { faultIO } from "./_fault_io.ts";
@@ -305,5 +305,52 @@ test("ENOSPC while starting a new segment", async () => {
     await again.close();
   } finally {
     await cleanup();
+  }
+});
+
+test("failures in truncate, compact and reset: rejected, refused after, and the reopened log is consistent", async () => {
+  const cases = [
+    {
+      name: "truncate: ftruncate EIO",
+      fault: ["truncate", "EIO", {}] as const,
+      op: (log: FileLogStore) => log.truncateSuffix(30),
+      after: (log: FileLogStore) => assert.ok(log.lastIndex() === 29 || log.lastIndex() === 60),
+    },
+    {
+      name: "compact: meta rename ENOSPC",
+      fault: ["rename", "ENOSPC", { match: "meta" }] as const,
+      op: (log: FileLogStore) => log.compactPrefix(40),
+      after: (log: FileLogStore) => assert.equal(log.firstIndex(), 1),
+    },
+    {
+      name: "reset: new segment ENOSPC",
+      fault: ["open", "ENOSPC", { match: ".seg" }] as const,
+      op: (log: FileLogStore) => log.reset(100, 9),
+      after: (log: FileLogStore) => {
+        assert.equal(log.firstIndex(), 101);
+        assert.equal(log.term(100), 9);
+      },
+    },
+  ];
+  for (const c of cases) {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const io = faultIO();
+      const log = await openFileLogStore(dir, { io, logger: () => {}, segmentBytes: 1000 });
+      await log.append(batch(1, 60, 1));
+      io.failNext(c.fault[0], c.fault[1], c.fault[2]);
+      await assert.rejects(c.op(log), (e: unknown) => e instanceof StorageFailedError && e.code === c.fault[1], c.name);
+      await assert.rejects(log.append(batch(61, 1, 1)), /refuses writes/, c.name);
+      await log.close();
+      const again = await openFileLogStore(dir, { logger: () => {}, segmentBytes: 1000 });
+      c.after(again);
+      const first = again.firstIndex();
+      const last = again.lastIndex();
+      assert.deepEqual(await again.entries(first, last + 1), batch(first, last + 1 - first, 1).map((e) => e), c.name);
+      await again.append(batch(last + 1, 2, Math.max(1, again.term(last))));
+      await again.close();
+    } finally {
+      await cleanup();
+    }
   }
 });
