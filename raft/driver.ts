@@ -143,6 +143,10 @@ export class RaftDriver {
     }
     const entries = await log.entries(snapshot.index + 1, log.lastIndex() + 1);
     const stable = options.stable.get();
+    // A snapshot from --restore may carry a term above the stored one: the
+    // current term never trails the log, or new entries would go backwards.
+    const lastTerm = entries.at(-1)?.term ?? snapshot.term;
+    const termRaised = lastTerm > stable.currentTerm;
     const core = new RaftNode(
       {
         id: options.id,
@@ -151,7 +155,11 @@ export class RaftDriver {
         heartbeatTicks: 1,
       },
       {
-        hardState: { term: stable.currentTerm, vote: stable.votedFor === null ? 0 : Number(stable.votedFor), commit: 0 },
+        hardState: {
+          term: termRaised ? lastTerm : stable.currentTerm,
+          vote: termRaised || stable.votedFor === null ? 0 : Number(stable.votedFor),
+          commit: 0,
+        },
         snapshot,
         entries,
       },
