@@ -11,8 +11,16 @@ export class SafetyViolation extends Error {
 
 /** A stable description of an entry's content, for comparisons. */
 export function entryKey(e: LogEntry): string {
-  return `${e.term}/${e.kind}/${e.kind === EntryKind.Noop ? "" : Array.from(e.data).join(",")}`;
+  let key = keys.get(e);
+  if (key === undefined) {
+    key = `${e.term}/${e.kind}/${e.kind === EntryKind.Noop ? "" : e.data.join(",")}`;
+    keys.set(e, key);
+  }
+  return key;
 }
+
+/** Entry objects are shared between simulated servers: compute each key once. */
+const keys = new WeakMap<LogEntry, string>();
 
 export interface CheckedServer {
   readonly id: number;
