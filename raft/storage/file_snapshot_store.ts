@@ -208,7 +208,7 @@ export class FileSnapshotStore implements SnapshotStore {
       if (closed) throw new StorageClosedError(`snapshot reader ${id}`);
       const s = Math.max(0, Math.min(start, info.size));
       const e = Math.max(s, Math.min(end, info.size));
-      return readExact(io, fd, e - s, s, file);
+      return await readExact(io, fd, e - s, s, file);
     };
     return {
       info,

@@ -69,11 +69,16 @@ export class MemorySnapshotStore implements SnapshotStore {
     this.#io = options.io ?? nodeFileIO;
   }
 
-  async create(meta: SnapshotMeta): Promise<SnapshotSink> {
-    const header = encodeSnapshotHeader(meta);
+  create(meta: SnapshotMeta): Promise<SnapshotSink> {
+    let header: Uint8Array;
+    try {
+      header = encodeSnapshotHeader(meta);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const chunks: Uint8Array[] = [];
     let done = false;
-    return {
+    return Promise.resolve({
       write: (appBytes) => {
         if (done) return Promise.reject(new StorageClosedError("snapshot sink"));
         chunks.push(appBytes.slice());
@@ -85,13 +90,13 @@ export class MemorySnapshotStore implements SnapshotStore {
         const gz = zlib.gzipSync(concat(chunks));
         const data = new Uint8Array(gz.buffer, gz.byteOffset, gz.byteLength);
         const body = concat([header, data]);
-        return this.#publish(concat([body, encodeSnapshotTrailer(crc32c(0, body))]), meta, header.length);
+        return await this.#publish(concat([body, encodeSnapshotTrailer(crc32c(0, body))]), meta, header.length);
       },
       abort: () => {
         done = true;
         return Promise.resolve();
       },
-    };
+    });
   }
 
   beginInstall(expect?: { index: number; term: number }): Promise<SnapshotInstall> {
@@ -116,7 +121,7 @@ export class MemorySnapshotStore implements SnapshotStore {
             `installed snapshot is (index ${meta.index}, term ${meta.term}) but the leader announced (index ${expect.index}, term ${expect.term}); nothing was replaced`,
           );
         }
-        return this.#publish(bytes, meta, dataOffset);
+        return await this.#publish(bytes, meta, dataOffset);
       },
       abort: () => {
         done = true;

@@ -76,27 +76,27 @@ export function faultIO(base: FileIO = nodeFileIO): FaultIO {
     async read(fd, into, position) {
       const f = take("read", paths.get(fd) ?? "");
       if (f) throw errno(f.code, "read", paths.get(fd) ?? "");
-      return base.read(fd, into, position);
+      return await base.read(fd, into, position);
     },
     async fsync(fd) {
       const f = take("fsync", paths.get(fd) ?? "");
       if (f) throw errno(f.code, "fsync", paths.get(fd) ?? "");
-      return base.fsync(fd);
+      return await base.fsync(fd);
     },
     async truncate(fd, size) {
       const f = take("truncate", paths.get(fd) ?? "");
       if (f) throw errno(f.code, "ftruncate", paths.get(fd) ?? "");
-      return base.truncate(fd, size);
+      return await base.truncate(fd, size);
     },
     async rename(from, to) {
       const f = take("rename", to);
       if (f) throw errno(f.code, "rename", to);
-      return base.rename(from, to);
+      return await base.rename(from, to);
     },
     async syncDir(path) {
       const f = take("syncDir", path);
       if (f) throw errno(f.code, "fsync dir", path);
-      return base.syncDir(path);
+      return await base.syncDir(path);
     },
   };
 }
