@@ -4,6 +4,7 @@
  * the app's bytes gzip-compressed, a checksum trailer.
  */
 import * as path from "node:path";
+import { pipeline, Readable } from "node:stream";
 import * as zlib from "node:zlib";
 import { defaultStorageLogger, StorageClosedError, type StorageLogger } from "./errors.ts";
 import { type FileIO, nodeFileIO, readExact } from "./file_io.ts";
@@ -220,6 +221,19 @@ export class FileSnapshotStore implements SnapshotStore {
           zlib.gunzip(compressed, (err, result) => (err ? reject(err) : resolve(result)))
         );
         return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+      },
+      readDataChunks: async function* () {
+        const end = info.size - SNAPSHOT_TRAILER_BYTES;
+        async function* compressed() {
+          for (let at = dataOffset; at < end; at += 1 << 20) yield await range(at, Math.min(end, at + (1 << 20)));
+        }
+        const gunzip = zlib.createGunzip();
+        pipeline(Readable.from(compressed()), gunzip, (err) => {
+          if (err) gunzip.destroy(err);
+        });
+        for await (const chunk of gunzip as AsyncIterable<Uint8Array>) {
+          yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        }
       },
       close: async () => {
         if (closed) return;

@@ -158,6 +158,11 @@ export class MemorySnapshotStore implements SnapshotStore {
         const out = zlib.gunzipSync(bytes.subarray(dataOffset, bytes.length - SNAPSHOT_TRAILER_BYTES));
         return Promise.resolve(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
       },
+      readDataChunks: async function* () {
+        await Promise.resolve();
+        const out = zlib.gunzipSync(bytes.subarray(dataOffset, bytes.length - SNAPSHOT_TRAILER_BYTES));
+        yield new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+      },
       close: () => {
         closed = true;
         return Promise.resolve();

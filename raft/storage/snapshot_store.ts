@@ -42,8 +42,10 @@ export interface SnapshotReader {
   readonly file: string;
   /** Raw file bytes [start, end), clamped to the file (RAFT SNAPSHOT READ ... RANGE, chunks to followers). */
   readRange(start: number, end: number): Promise<Uint8Array>;
-  /** The app's bytes, decompressed. */
+  /** The app's bytes, decompressed, in one piece. */
   readData(): Promise<Uint8Array>;
+  /** The app's bytes, decompressed, as a stream of chunks (for restoring big snapshots without holding them whole). */
+  readDataChunks(): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }
 

@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs/promises";
+import { Buffer } from "node:buffer";
 import * as path from "node:path";
 import type { SnapshotMeta, SnapshotStore } from "../../raft/storage/snapshot_store.ts";
 import { tempDir } from "./_helpers.ts";
@@ -72,6 +73,9 @@ export function snapshotStoreConformance(name: string, open: () => Promise<{ sto
       const r = await store.open(info.id);
       assert.deepEqual(r.info, info);
       assert.deepEqual(await r.readData(), data);
+      const parts: Uint8Array[] = [];
+      for await (const part of r.readDataChunks()) parts.push(part);
+      assert.deepEqual(Buffer.concat(parts), Buffer.from(data));
       const whole = await r.readRange(0, info.size);
       assert.equal(whole.length, info.size);
       assert.deepEqual(await r.readRange(10, 20), whole.subarray(10, 20));
