@@ -16,6 +16,7 @@ export function tickElection(r: Raft): void {
   }
 }
 
+/** Follower step: accept the leader's appends, heartbeats, snapshots and TimeoutNow. */
 export function stepFollower(r: Raft, m: Message): void {
   switch (m.type) {
     case "append":
@@ -103,6 +104,7 @@ export function handleAppend(r: Raft, m: AppendMessage): void {
   respond(r, m, m.prevIndex, true, hint.index, hint.term);
 }
 
+/** Heartbeat receiver: learn the commit index, echo the ReadIndex context. */
 export function handleHeartbeat(r: Raft, m: HeartbeatMessage): void {
   r.log.commitTo(Math.min(m.commit, r.log.lastIndex()));
   r.send({ type: "heartbeatResponse", from: r.id, to: m.from, term: r.term, context: m.context });

@@ -15,6 +15,7 @@ export function leaderState(r: Raft): LeaderState {
   return r.role;
 }
 
+/** Leader tick: heartbeats, check-quorum and transfer timeout every election timeout. */
 export function tickHeartbeat(r: Raft): void {
   const leader = leaderState(r);
   r.heartbeatElapsed++;
@@ -42,6 +43,7 @@ export function tickHeartbeat(r: Raft): void {
   }
 }
 
+/** Leader step: acknowledgements of appends and heartbeats from members. */
 export function stepLeader(r: Raft, m: Message): void {
   const leader = leaderState(r);
   const pr = leader.progress.get(m.from);
@@ -112,6 +114,7 @@ function handleHeartbeatResponse(r: Raft, leader: LeaderState, m: HeartbeatRespo
   }
 }
 
+/** Tells `to` to campaign at once (leadership transfer). */
 export function sendTimeoutNow(r: Raft, to: number): void {
   r.send({ type: "timeoutNow", from: r.id, to, term: r.term });
 }
@@ -160,10 +163,12 @@ function limitEntries(entries: LogEntry[], maxCount: number, maxBytes: number): 
   return n === entries.length ? entries : entries.slice(0, n);
 }
 
+/** Sends appends (or snapshots) to every member whose progress is not paused. */
 export function bcastAppend(r: Raft): void {
   for (const id of leaderState(r).progress.keys()) if (id !== r.id) sendAppend(r, id);
 }
 
+/** Heartbeats to every member, carrying a ReadIndex round (0: none). */
 export function bcastHeartbeat(r: Raft, context: number): void {
   for (const [id, pr] of leaderState(r).progress) {
     if (id === r.id) continue;

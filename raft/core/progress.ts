@@ -5,6 +5,7 @@
  * (waiting for a snapshot to be installed).
  */
 
+/** Replication mode of one follower. */
 export type ProgressState = "probe" | "replicate" | "snapshot";
 
 /** A bounded FIFO of the last index of each append message in flight. */
@@ -38,6 +39,7 @@ export class Inflights {
   }
 }
 
+/** Replication progress of one member, kept by the leader. */
 export class Progress {
   match = 0;
   next: number;

@@ -53,6 +53,7 @@ export interface PersistedState {
   readonly applied?: number;
 }
 
+/** The protocol state machine behind RaftNode (internal). */
 export class Raft {
   readonly id: number;
   readonly options: RaftOptions;

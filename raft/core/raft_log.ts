@@ -12,6 +12,7 @@ export class RaftInvariantError extends Error {
   override name = "RaftInvariantError";
 }
 
+/** Snapshot metadata plus the entries after it, with stable/commit/applied marks. */
 export class RaftLog {
   /** Everything ≤ snapshot.index is compacted into this snapshot. */
   snapshot: SnapshotMeta;

@@ -39,6 +39,7 @@ function sameHardState(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }
 
+/** A Raft server without I/O: see the module example for the driver loop. */
 export class RaftNode {
   readonly #r: Raft;
   #persistedHardState: HardState;

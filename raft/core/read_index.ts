@@ -12,6 +12,7 @@ interface Round {
   readonly acks: Set<number>;
 }
 
+/** Pending ReadIndex rounds of a leader, oldest first. */
 export class ReadIndexTracker {
   private rounds: Round[] = [];
   private nextSeq = 1;

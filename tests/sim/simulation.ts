@@ -6,19 +6,19 @@
  */
 import { EntryKind, type LogEntry } from "../../raft/log_entry.ts";
 import { decodeConfig, type Message, voterIds } from "../../raft/core/mod.ts";
-import { type LogView, SafetyChecker, SafetyViolation } from "./checker.ts";
+import { SafetyChecker, SafetyViolation } from "./checker.ts";
+import { chaosStep, hitLeader, watchLeader } from "./faults.ts";
+import { probeLiveness } from "./liveness.ts";
+import { CLIENT_TIMEOUT, LivenessFailure, TICK } from "./limits.ts";
+
+export { LIVENESS_TICKS, LivenessFailure, TICK } from "./limits.ts";
+import { logViews } from "./log_views.ts";
 import { RegisterClients } from "./client.ts";
 import { checkRegister } from "./linearizability.ts";
 import { describe, emptyCounts, type Envelope, type FaultCounts, Network } from "./network.ts";
 import { EventQueue, Rng } from "./rng.ts";
 import { type ServerHost, SimServer, type StoredSnapshot } from "./server.ts";
 
-/** Simulated time units per tick. Message delays are a few units. */
-export const TICK = 10;
-/** After the faults heal, the cluster must serve a write and a read within this many ticks. */
-export const LIVENESS_TICKS = 300;
-/** A client call without an answer after this long (time units) has an unknown outcome. */
-const CLIENT_TIMEOUT = 40 * TICK;
 
 export interface SimConfig {
   readonly seed: number;
@@ -42,7 +42,7 @@ export interface SimResult {
   readonly trace: readonly string[];
 }
 
-type SimEvent =
+export type SimEvent =
   | { readonly kind: "tick"; readonly server: SimServer; readonly incarnation: number }
   | { readonly kind: "deliver"; readonly envelope: Envelope }
   | { readonly kind: "snapshotDone"; readonly envelope: Envelope; readonly ok: boolean }
@@ -56,20 +56,21 @@ type SimEvent =
 
 const chaosClients = ["c1", "c2", "c3"];
 
-class Simulation implements ServerHost {
+/** The simulated world of one seed (fields are shared with faults.ts and liveness.ts). */
+export class Simulation implements ServerHost {
   readonly checker = new SafetyChecker();
   readonly counts = emptyCounts();
   readonly servers = new Map<number, SimServer>();
-  private readonly queue = new EventQueue<SimEvent>();
-  private readonly rng: Rng;
-  private readonly net: Network;
+  readonly queue = new EventQueue<SimEvent>();
+  readonly rng: Rng;
+  readonly net: Network;
   readonly clients = new RegisterClients(3);
   private readonly options;
   private readonly trace: string[] | undefined;
-  private readonly size: number;
+  readonly size: number;
   now = 0;
   steps = 0;
-  private nextId: number;
+  nextId: number;
   private readonly everMember = new Set<number>();
   private toStop: SimServer[] = [];
   private lastConfigApplied = 0;
@@ -78,11 +79,11 @@ class Simulation implements ServerHost {
   private readonly clientPause: number;
   private crashBeforeProcessing: SimServer | undefined;
   /** Chance that a newly elected leader is soon crashed or cut off (Figure 8 shapes). */
-  private readonly hitLeaderRate: number;
-  private lastLeaderTerm = 0;
+  readonly hitLeaderRate: number;
+  lastLeaderTerm = 0;
   readonly calmAt: number;
-  private calm = false;
-  private marker = { value: 0, index: 0, readId: 0 };
+  calm = false;
+  marker = { value: 0, index: 0, readId: 0 };
   done = false;
 
   constructor(config: SimConfig) {
@@ -129,25 +130,25 @@ class Simulation implements ServerHost {
     return this.trace ?? [];
   }
 
-  private addServer(id: number, config: { members: { id: number; address: string; voter: boolean }[] }): SimServer {
+  addServer(id: number, config: { members: { id: number; address: string; voter: boolean }[] }): SimServer {
     const server = new SimServer(id, { index: 0, term: 0, config }, this.options, this.rng.fork(), this);
     this.servers.set(id, server);
     this.startServer(server);
     return server;
   }
 
-  private startServer(server: SimServer): void {
+  startServer(server: SimServer): void {
     server.start();
     this.queue.push(this.now + this.rng.int(1, TICK), { kind: "tick", server, incarnation: server.incarnation });
   }
 
-  private live(): SimServer[] {
+  live(): SimServer[] {
     const out: SimServer[] = [];
     for (const s of this.servers.values()) if (s.alive) out.push(s);
     return out;
   }
 
-  private leader(): SimServer | undefined {
+  leader(): SimServer | undefined {
     let best: SimServer | undefined;
     for (const s of this.servers.values()) {
       if (s.core?.role === "leader" && (!best || s.core.term > best.core!.term)) best = s;
@@ -167,7 +168,7 @@ class Simulation implements ServerHost {
       // Check what it believed (e.g. a commit) before it dies with it unsaved.
       this.checker.afterStep(
         this.live() as { id: number; core: NonNullable<SimServer["core"]> }[],
-        () => this.logViews(),
+        () => logViews(this.servers.values()),
       );
       this.crashBeforeProcessing = undefined;
       this.log(`crash server ${dying.id} after a step, before persisting or sending`);
@@ -182,56 +183,15 @@ class Simulation implements ServerHost {
       }
     }
     if (this.trace) this.traceRoles();
-    if (!this.calm && this.hitLeaderRate > 0) this.watchLeader();
+    if (!this.calm && this.hitLeaderRate > 0) watchLeader(this);
     this.checker.afterStep(
       this.live() as { id: number; core: NonNullable<SimServer["core"]> }[],
-      () => this.logViews(),
+      () => logViews(this.servers.values()),
     );
     return true;
   }
 
-  /** Logs of every server that may still vote or campaign (not removed), from memory or disk. */
-  private logViews(): LogView[] {
-    const views: LogView[] = [];
-    for (const s of this.servers.values()) {
-      if (s.removed) continue;
-      const core = s.core;
-      if (core) {
-        views.push({
-          id: s.id, lastIndex: core.lastIndex, lastTerm: core.termAt(core.lastIndex)!,
-          snapshotIndex: core.snapshotMeta.index, voters: voterIds(core.config),
-          termAt: (i) => core.termAt(i),
-        });
-        continue;
-      }
-      const d = s.disk;
-      const base = d.snapshot.meta.index;
-      const last = d.entries.length > 0 ? d.entries[d.entries.length - 1] : undefined;
-      let config = d.snapshot.meta.config;
-      for (let k = d.entries.length - 1; k >= 0; k--) {
-        if (d.entries[k].kind === EntryKind.Config) {
-          config = decodeConfig(d.entries[k].data);
-          break;
-        }
-      }
-      views.push({
-        id: s.id, lastIndex: last?.index ?? base, lastTerm: last?.term ?? d.snapshot.meta.term,
-        snapshotIndex: base, voters: voterIds(config),
-        termAt: (i) => (i === base ? d.snapshot.meta.term : d.entries[i - base - 1]?.term),
-      });
-    }
-    return views;
-  }
 
-  /** A new leader appeared: maybe crash or isolate it shortly, mid-replication. */
-  private watchLeader(): void {
-    const leader = this.leader();
-    if (!leader || leader.core!.term <= this.lastLeaderTerm) return;
-    this.lastLeaderTerm = leader.core!.term;
-    if (this.rng.chance(this.hitLeaderRate)) {
-      this.queue.push(this.now + this.rng.int(1, 40), { kind: "hitLeader", server: leader, term: this.lastLeaderTerm });
-    }
-  }
 
   private readonly lastRoles = new Map<number, string>();
 
@@ -274,7 +234,7 @@ class Simulation implements ServerHost {
         return;
       case "chaos":
         if (this.calm) return;
-        this.chaosStep();
+        chaosStep(this);
         this.queue.push(this.now + this.rng.int(15, 80), ev);
         return;
       case "restart":
@@ -296,23 +256,10 @@ class Simulation implements ServerHost {
         }
         this.queue.push(this.now + 1, { kind: "probe" });
         return;
-      case "hitLeader": {
-        const s = ev.server;
-        if (this.calm || s.core?.role !== "leader" || s.core.term !== ev.term) return;
-        if (this.rng.chance(0.5)) {
-          this.log(`crash new leader ${s.id} of term ${ev.term}`);
-          this.crashServer(s);
-          this.counts.crash++;
-          this.queue.push(this.now + this.rng.int(10, 200), { kind: "restart", server: s });
-        } else {
-          const others = [...this.servers.keys()].filter((id) => id !== s.id);
-          this.cut(others.flatMap((o) => [[s.id, o], [o, s.id]] as [number, number][]), `isolate new leader ${s.id}`);
-          this.counts.partition++;
-        }
-        return;
-      }
+      case "hitLeader":
+        return hitLeader(this, ev.server, ev.term);
       case "probe":
-        this.probe();
+        probeLiveness(this);
         if (!this.done) this.queue.push(this.now + TICK, ev);
         return;
     }
@@ -350,7 +297,7 @@ class Simulation implements ServerHost {
     if (isSnapshot) this.queue.push(this.now + 1, { kind: "snapshotDone", envelope, ok: true });
   }
 
-  private crashServer(s: SimServer): void {
+  crashServer(s: SimServer): void {
     s.crash();
     this.clients.abandon((p) => p.server === s);
   }
@@ -371,125 +318,9 @@ class Simulation implements ServerHost {
     target.process();
   }
 
-  private chaosStep(): void {
-    const r = this.rng.next();
-    const ids = [...this.servers.values()].filter((s) => !s.removed).map((s) => s.id);
-    const leader = this.leader();
-    if (r < 0.14 && ids.length > 1) {
-      const shuffled = ids.slice().sort(() => this.rng.next() - 0.5);
-      // Often isolate the leader, alone or with a few others.
-      if (leader && this.rng.chance(0.4)) {
-        shuffled.splice(shuffled.indexOf(leader.id), 1);
-        shuffled.unshift(leader.id);
-      }
-      const cut = this.rng.chance(0.5) ? 1 : this.rng.int(1, ids.length - 1);
-      const a = shuffled.slice(0, cut);
-      const b = shuffled.slice(cut);
-      const links: [number, number][] = [];
-      for (const x of a) for (const y of b) links.push([x, y], [y, x]);
-      this.cut(links, `partition {${a}} | {${b}}`);
-      this.counts.partition++;
-    } else if (r < 0.24 && ids.length > 1) {
-      const from = this.rng.pick(ids);
-      const targets = this.rng.chance(0.5) ? ids.filter((i) => i !== from) : [this.rng.pick(ids.filter((i) => i !== from))];
-      this.cut(targets.map((t) => [from, t] as [number, number]), `one-way cut from ${from} to {${targets}}`);
-      this.counts.oneWayPartition++;
-    } else if (r < 0.38) {
-      const victims = this.live().filter((s) => !s.removed);
-      if (victims.length === 0) return;
-      const s = leader && this.rng.chance(0.5) ? leader : this.rng.pick(victims);
-      this.log(`crash server ${s.id} (${s.core!.role}, term ${s.core!.term})`);
-      this.crashServer(s);
-      this.counts.crash++;
-      const downFor = this.rng.chance(0.5) ? this.rng.int(10, 100) : this.rng.int(100, 600);
-      this.queue.push(this.now + downFor, { kind: "restart", server: s });
-    } else if (r < 0.56) {
-      this.membershipChange();
-    } else if (r < 0.68) {
-      if (!leader) return;
-      const others = voterIds(leader.core!.config).filter((id) => id !== leader.id);
-      if (others.length === 0) return;
-      const target = this.rng.pick(others);
-      const res = leader.core!.transferLeadership(target);
-      this.log(`transfer leadership ${leader.id} → ${target}: ${res.accepted ? "started" : "refused"}`);
-      if (res.accepted) this.counts.transfer++;
-      leader.process();
-    }
-  }
 
-  private cut(links: [number, number][], what: string): void {
-    for (const [a, b] of links) this.net.block(a, b);
-    this.log(what);
-    this.queue.push(this.now + this.rng.int(30, 600), { kind: "heal", links });
-  }
 
-  private membershipChange(): void {
-    const leader = this.leader();
-    if (!leader) return;
-    const core = leader.core!;
-    const members = core.config.members;
-    const voters = members.filter((m) => m.voter);
-    const learners = members.filter((m) => !m.voter);
-    const choice = this.rng.next();
-    let change;
-    if (choice < 0.3 && members.length < this.size + 2) {
-      const type = this.rng.chance(0.5) ? "addVoter" as const : "addLearner" as const;
-      change = { type, id: this.nextId, address: `sim:${this.nextId}` };
-    } else if (choice < 0.45 && learners.length > 0) {
-      change = { type: "promote" as const, id: this.rng.pick(learners).id };
-    } else if (choice < 0.6 && voters.length > 1) {
-      change = { type: "demote" as const, id: this.rng.pick(voters).id };
-    } else if (members.length > 1) {
-      change = { type: "remove" as const, id: this.rng.pick(members).id };
-    } else return;
-    const res = core.proposeConfChange(change);
-    this.log(`${change.type} ${change.id} via leader ${leader.id}: ${res.accepted ? `at ${res.index}` : res.message}`);
-    if (res.accepted) {
-      this.counts[change.type]++;
-      if (change.type === "remove" && change.id === leader.id) this.counts.removeLeader++;
-      if (change.type === "addVoter" || change.type === "addLearner") {
-        this.addServer(this.nextId++, { members: [] });
-      }
-    }
-    leader.process();
-  }
 
-  /** Calm phase: a write and then a read must succeed, and every member catch up. */
-  private probe(): void {
-    if (this.now > this.calmAt + LIVENESS_TICKS * TICK) {
-      const state = [...this.servers.values()].map((s) =>
-        `${s.id}:${s.removed ? "removed" : s.core ? `${s.core.role}/t${s.core.term}/c${s.core.commitIndex}/a${s.core.appliedIndex}` : "down"}`
-      ).join(" ");
-      throw new LivenessFailure(`no recovery within ${LIVENESS_TICKS} ticks after healing: ${state}`);
-    }
-    this.clients.abandon((p) => this.now - p.startedAt > CLIENT_TIMEOUT);
-    const leader = this.leader();
-    if (!leader) return;
-    const mk = this.marker;
-    if (mk.value === 0 || (!this.clients.completedWrites.has(mk.value) && this.clients.idleClient(["probe"]))) {
-      if (!this.clients.idleClient(["probe"])) return;
-      const w = this.clients.write(leader, "probe", this.now);
-      this.log(w.line);
-      if (w.index > 0) this.marker = { value: w.value, index: w.index, readId: 0 };
-      leader.process();
-      return;
-    }
-    if (!this.clients.completedWrites.has(mk.value)) return;
-    if (mk.readId === 0 || (!this.clients.completedReads.has(mk.readId) && this.clients.idleClient(["probe"]))) {
-      if (!this.clients.idleClient(["probe"])) return;
-      const rd = this.clients.read(leader, "probe", this.now);
-      this.log(rd.line);
-      if (rd.requestId > 0) mk.readId = rd.requestId;
-      leader.process();
-      return;
-    }
-    if (!this.clients.completedReads.has(mk.readId)) return;
-    for (const m of leader.core!.config.members) {
-      const s = this.servers.get(m.id);
-      if (!s?.core || s.core.appliedIndex < mk.index) return;
-    }
-    this.done = true;
-  }
 
   onApplied(server: SimServer, entry: LogEntry): void {
     const line = this.clients.onApplied(server, entry);
@@ -543,10 +374,6 @@ class Simulation implements ServerHost {
     const lin = checkRegister(this.clients.history);
     if (!lin.ok) throw new SafetyViolation(`linearizability: ${lin.explanation}`);
   }
-}
-
-export class LivenessFailure extends Error {
-  override name = "LivenessFailure";
 }
 
 /** Runs one seed to completion; never throws. */
