@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import { pipeline, Readable } from "node:stream";
 import * as zlib from "node:zlib";
-import { defaultStorageLogger, StorageClosedError, type StorageLogger } from "./errors.ts";
+import { defaultStorageLogger, errorCode, StorageClosedError, StorageFailedError, type StorageLogger } from "./errors.ts";
 import { type FileIO, nodeFileIO, readExact } from "./file_io.ts";
 import { encodeSnapshotHeader, encodeSnapshotTrailer, SNAPSHOT_TRAILER_BYTES, type SnapshotMeta } from "./snapshot_format.ts";
 import { readSnapshotHeader, SNAPSHOT_FILE, TEMP_PREFIX, TempSnapshotFile, verifySnapshotFile } from "./snapshot_file.ts";
@@ -86,7 +86,7 @@ export class FileSnapshotStore implements SnapshotStore {
       done = true;
       gzip.destroy();
       await tmp.discard();
-      throw err;
+      throw this.#ioFailure(err, `writing snapshot (index ${meta.index}, term ${meta.term})`, tmp.dir);
     };
     const check = async () => {
       await writes;
@@ -126,7 +126,7 @@ export class FileSnapshotStore implements SnapshotStore {
     const fail = async (err: unknown): Promise<never> => {
       done = true;
       await tmp.discard();
-      throw err;
+      throw this.#ioFailure(err, "installing a snapshot", tmp.dir);
     };
     return {
       write: async (offset, chunk) => {
@@ -253,6 +253,20 @@ export class FileSnapshotStore implements SnapshotStore {
     } finally {
       await this.#io.close(fd);
     }
+  }
+
+  /** Wraps an fs error (ENOSPC, EIO...) in a StorageFailedError and logs it; other errors pass through. */
+  #ioFailure(err: unknown, doing: string, where: string): unknown {
+    const code = errorCode(err);
+    if (!code || err instanceof StorageFailedError) return err;
+    const failure = new StorageFailedError(
+      `${doing} failed with ${code} in ${where} (${(err as Error).message}); the partial snapshot was removed and ` +
+        `stored snapshots are intact. ${code === "ENOSPC" ? "Free disk space" : "Check the disk"}, then retry.`,
+      code,
+      err,
+    );
+    this.#log("error", failure.message);
+    return failure;
   }
 
   async #publish(tmp: TempSnapshotFile, meta: SnapshotMeta, size: number): Promise<SnapshotInfo> {

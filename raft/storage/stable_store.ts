@@ -5,7 +5,14 @@
  */
 import * as path from "node:path";
 import { decodeChecked, encodeChecked, writeFileAtomic } from "./atomic_file.ts";
-import { errorCode, StorageClosedError, StorageCorruptError, StorageFailedError } from "./errors.ts";
+import {
+  defaultStorageLogger,
+  errorCode,
+  StorageClosedError,
+  StorageCorruptError,
+  StorageFailedError,
+  type StorageLogger,
+} from "./errors.ts";
 import { type FileIO, nodeFileIO } from "./file_io.ts";
 
 /** Any value JSON can carry. */
@@ -100,15 +107,19 @@ export interface FileStableStoreOptions {
   /** Skip fsyncs (the replace stays atomic against a process crash, not a power loss). */
   nosync?: boolean;
   io?: FileIO;
+  /** Where a failed save is reported (besides the rejection). Default: console.error. */
+  logger?: StorageLogger;
 }
 
 export class FileStableStore extends OrderedStableStore {
   readonly #file: string;
   readonly #io: FileIO;
   readonly #sync: boolean;
+  readonly #log: StorageLogger;
   /** Use openFileStableStore. */
   constructor(file: string, state: StableState, options: FileStableStoreOptions) {
     super(state);
+    this.#log = options.logger ?? defaultStorageLogger;
     this.#file = file;
     this.#io = options.io ?? nodeFileIO;
     this.#sync = !options.nosync;
@@ -118,12 +129,14 @@ export class FileStableStore extends OrderedStableStore {
       await writeFileAtomic(this.#io, this.#file, encodeChecked({ format: "uhaha-stable/1", ...state }), this.#sync);
     } catch (err) {
       const code = errorCode(err) || "EIO";
-      throw new StorageFailedError(
+      const failure = new StorageFailedError(
         `saving the stable state to ${this.#file} failed with ${code} (${(err as Error)?.message ?? err}); ` +
           `the previous state is intact. ${code === "ENOSPC" ? "Free disk space" : "Check the disk"}, then retry.`,
         code,
         err,
       );
+      this.#log("error", failure.message);
+      throw failure;
     }
   }
 }

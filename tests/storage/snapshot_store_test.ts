@@ -10,6 +10,7 @@ import { openFileSnapshotStore } from "../../raft/storage/file_snapshot_store.ts
 import { MemorySnapshotStore } from "../../raft/storage/memory_snapshot_store.ts";
 import { isDeno, payload, recordingLogger, tempDir } from "./_helpers.ts";
 import { faultIO } from "./_fault_io.ts";
+import { StorageFailedError } from "../../raft/storage/errors.ts";
 import { commitSnapshot, compressible as appBytes, randomBytes, snapMeta as meta, snapshotStoreConformance } from "./_snapshot_conformance.ts";
 
 snapshotStoreConformance("memory snapshot store", () =>
@@ -27,7 +28,8 @@ test("snapshot: abort, a failed write and an uncommitted sink leave no half snap
   const { dir, cleanup } = await tempDir();
   try {
     const io = faultIO();
-    const store = await openFileSnapshotStore(dir, { io });
+    const logged = recordingLogger();
+    const store = await openFileSnapshotStore(dir, { io, logger: logged.logger });
     const good = await store.create(meta(5));
     await good.write(appBytes(1000, 1));
     const goodInfo = await good.commit();
@@ -42,7 +44,13 @@ test("snapshot: abort, a failed write and an uncommitted sink leave no half snap
     await assert.rejects((async () => {
       for (let i = 0; i < 50; i++) await failing.write(randomBytes(100_000));
       await failing.commit();
-    })(), /ENOSPC/);
+    })(), (e: unknown) => {
+      assert.ok(e instanceof StorageFailedError);
+      assert.equal(e.code, "ENOSPC");
+      assert.match(e.message, /writing snapshot \(index 7, term 1\) failed with ENOSPC.*stored snapshots are intact/);
+      return true;
+    });
+    assert.match(logged.lines.join("\n"), /^error: writing snapshot/m);
     assert.deepEqual(await listDir(dir), [goodInfo.id], "the temp dir of the failed write is gone");
 
     const left = await store.create(meta(8));

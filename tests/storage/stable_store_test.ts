@@ -9,7 +9,7 @@ import {
   type StableStore,
 } from "../../raft/storage/stable_store.ts";
 import { StorageCorruptError } from "../../raft/storage/errors.ts";
-import { tempDir } from "./_helpers.ts";
+import { recordingLogger, tempDir } from "./_helpers.ts";
 import { faultIO } from "./_fault_io.ts";
 
 const config = { servers: [{ id: "1", address: "127.0.0.1:11001", voter: true }] };
@@ -71,10 +71,12 @@ test("file stable store: a failed save (ENOSPC) leaves the old state on disk and
   try {
     const file = path.join(dir, "stable");
     const io = faultIO();
-    const s = await openFileStableStore(file, { io });
+    const { logger, lines } = recordingLogger();
+    const s = await openFileStableStore(file, { io, logger });
     await s.update({ currentTerm: 2, nodeId: "1" });
     io.failNext("writeAll", "ENOSPC", { partial: true });
-    await assert.rejects(s.update({ currentTerm: 3 }), /ENOSPC/);
+    await assert.rejects(s.update({ currentTerm: 3 }), /ENOSPC.*previous state is intact/);
+    assert.match(lines.join("\n"), /^error: saving the stable state .* ENOSPC/m);
     io.failNext("rename", "EIO");
     await assert.rejects(s.update({ currentTerm: 4 }), /EIO/);
     assert.equal(s.get().currentTerm, 2);
