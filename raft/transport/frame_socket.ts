@@ -33,6 +33,7 @@ export class FrameSocket {
   #closed = false;
   #lastError: string | undefined;
   #socketClosed = false;
+  #closeReason = "";
   readonly #pending: Uint8Array | undefined;
 
   constructor(socket: net.Socket, options: FrameSocketOptions) {
@@ -62,6 +63,11 @@ export class FrameSocket {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Why the connection ended ("" while open). */
+  get closeReason(): string {
+    return this.#closeReason;
   }
 
   /** Largest frame accepted from now on. */
@@ -139,6 +145,7 @@ export class FrameSocket {
   #finish(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closeReason = reason;
     this.onClose(reason);
   }
 

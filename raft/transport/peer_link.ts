@@ -174,6 +174,8 @@ export class PeerLink {
       this.#conn = undefined;
       this.#failed(`connection to node ${this.id} at ${this.#address} lost: ${reason}`);
     };
+    // It may have closed between the handshake and now.
+    if (conn.closed) return conn.onClose(conn.closeReason);
     this.#flush();
   }
 

@@ -51,17 +51,21 @@ export async function streamSnapshot(
     }
   };
   conn.onClose = (reason) => settle({ ok: false, error: `connection lost after ${bytes} bytes: ${reason}` });
+  if (conn.closed) conn.onClose(conn.closeReason);
 
   try {
-    conn.send(FrameType.SnapshotBegin, encodeSnapshotMessage(message));
-    for await (const chunk of chunks) {
-      for (let at = 0; at < chunk.byteLength; at += o.chunkBytes) {
+    if (!verdict) {
+      conn.send(FrameType.SnapshotBegin, encodeSnapshotMessage(message));
+      for await (const chunk of chunks) {
+        for (let at = 0; at < chunk.byteLength && !verdict; at += o.chunkBytes) {
+          const piece = chunk.subarray(at, at + o.chunkBytes);
+          bytes += piece.byteLength;
+          if (!conn.send(FrameType.SnapshotChunk, piece) && !(await conn.drained())) {
+            settle({ ok: false, error: `connection lost after ${bytes} bytes: ${conn.closeReason}` });
+          }
+        }
         if (verdict) break;
-        const piece = chunk.subarray(at, at + o.chunkBytes);
-        bytes += piece.byteLength;
-        if (!conn.send(FrameType.SnapshotChunk, piece)) await conn.drained();
       }
-      if (verdict) break;
     }
     if (!verdict) conn.send(FrameType.SnapshotEnd, new Uint8Array(0));
   } catch (error) {
