@@ -5,7 +5,7 @@
  * Safety is checked after every step, linearizability at the end.
  */
 import { EntryKind, type LogEntry } from "../../raft/log_entry.ts";
-import { decodeConfig, type Message, voterIds } from "../../raft/core/mod.ts";
+import { decodeConfig, type Message } from "../../raft/core/mod.ts";
 import { SafetyChecker, SafetyViolation } from "./checker.ts";
 import { chaosStep, hitLeader, watchLeader } from "./faults.ts";
 import { probeLiveness } from "./liveness.ts";
