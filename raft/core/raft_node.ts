@@ -27,7 +27,7 @@ import type {
   Message,
   PeerProgress,
   ProposeResult,
-  ReadIndexResult,
+  RequestResult,
   Ready,
   RoleKind,
   SnapshotMeta,
@@ -91,12 +91,12 @@ export class RaftNode {
    * `{requestId, index}` in `readStates` (serve it once applied ≥ index) or
    * `requestId` in `failedReads` if leadership was lost meanwhile.
    */
-  readIndex(requestId: number): ReadIndexResult {
+  readIndex(requestId: number): RequestResult {
     return requests.readIndex(this.#r, requestId);
   }
 
   /** Transfers leadership to voter `target` (abandoned after an election timeout). */
-  transferLeadership(target: number): ReadIndexResult {
+  transferLeadership(target: number): RequestResult {
     return requests.transferLeadership(this.#r, target);
   }
 

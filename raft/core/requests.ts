@@ -7,7 +7,7 @@ import { EntryKind } from "../log_entry.ts";
 import { applyConfChange, encodeConfig, isVoter } from "./membership.ts";
 import { bcastAppend, sendAppend, sendTimeoutNow, startRead } from "./leader.ts";
 import type { Raft } from "./raft.ts";
-import type { ConfChange, ProposeResult, ReadIndexResult, RejectReason } from "./types.ts";
+import type { ConfChange, ProposeResult, RequestResult, RejectReason } from "./types.ts";
 
 function refuse(r: Raft, reason: RejectReason, message: string): ProposeResult & { accepted: false } {
   return { accepted: false, reason, leaderId: r.leaderId, message };
@@ -58,7 +58,7 @@ export function proposeConfChange(r: Raft, change: ConfChange): ProposeResult {
  * becomes a ReadState in a later Ready once a quorum has confirmed this
  * leader by a heartbeat round sent after the read arrived.
  */
-export function readIndex(r: Raft, requestId: number): ReadIndexResult {
+export function readIndex(r: Raft, requestId: number): RequestResult {
   const leader = r.role;
   if (leader.kind !== "leader") {
     return { accepted: false, reason: "notLeader", leaderId: r.leaderId };
@@ -73,7 +73,7 @@ export function readIndex(r: Raft, requestId: number): ReadIndexResult {
 }
 
 /** Hands leadership to `target` once its log is caught up (dissertation §3.10). */
-export function transferLeadership(r: Raft, target: number): ReadIndexResult {
+export function transferLeadership(r: Raft, target: number): RequestResult {
   const leader = r.role;
   if (leader.kind !== "leader") {
     return { accepted: false, reason: "notLeader", leaderId: r.leaderId };

@@ -151,8 +151,8 @@ export type ProposeResult =
     readonly message: string;
   };
 
-/** Outcome of `readIndex`: queued, or refused with a leader hint. */
-export type ReadIndexResult =
+/** Outcome of `readIndex` and `transferLeadership`: accepted, or refused with a leader hint. */
+export type RequestResult =
   | { readonly accepted: true }
   | { readonly accepted: false; readonly reason: RejectReason; readonly leaderId: number };
 
