@@ -393,9 +393,14 @@ export async function startClusterNode(
     stopping = true;
     clearInterval(ticker);
     // In-flight writes finish (the driver still runs) and get their replies.
-    await server.close(5_000);
+    // server.close() resolves only once every accepted socket is gone, peer
+    // links included, and those close with the transport: wait for the
+    // clients, then close the transport, then await the listener.
+    const serverClosed = server.close(5_000);
+    while (server.connectionCount > 0) await new Promise((resolve) => setTimeout(resolve, 10));
     await driver.close();
     await transport.close();
+    await serverClosed;
     await logStore.close();
     await stable.close();
     callHook(log, "stateChange", () => app.stateChange?.("shutdown"));
