@@ -5,7 +5,7 @@
  * entry is present and identical, that nothing else is returned, and that
  * appends continue.
  *
- * Rounds per run: UHAHA_CRASH_ROUNDS (default 130 on Deno, 70 on Node,
+ * Rounds per run: UHAHA_CRASH_ROUNDS (default 140 on Deno, 60 on Node,
  * where a child takes ~0.3 s to start: 200 across the two runtimes, each
  * run well under a minute). Seed: UHAHA_CRASH_SEED replays a run.
  */
@@ -20,7 +20,7 @@ import { crashEntry } from "./_crash_model.ts";
 import { isDeno, tempDir } from "./_helpers.ts";
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "crash_child.ts");
-const ROUNDS = Number(process.env.UHAHA_CRASH_ROUNDS ?? (isDeno ? 130 : 70));
+const ROUNDS = Number(process.env.UHAHA_CRASH_ROUNDS ?? (isDeno ? 140 : 60));
 const SEED = Number(process.env.UHAHA_CRASH_SEED ?? (Date.now() % 1_000_000));
 
 function childCommand(dir: string, seed: number): { cmd: string; args: string[] } {
