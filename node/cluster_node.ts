@@ -74,6 +74,21 @@ function readFlagFile(file: string, flag: string): string {
   }
 }
 
+/**
+ * UHAHA_SNAPSHOT_THRESHOLD=<entries> overrides the automatic snapshot
+ * threshold (default 8192 applied entries). For tests, which cannot wait
+ * for 8192 entries; not a user-facing setting.
+ */
+function snapshotThresholdFromEnv(): number | undefined {
+  const text = process.env.UHAHA_SNAPSHOT_THRESHOLD;
+  if (text === undefined || text === "") return undefined;
+  const entries = Number(text);
+  if (!Number.isSafeInteger(entries) || entries < 1) {
+    throw new Error(`UHAHA_SNAPSHOT_THRESHOLD must be a positive integer, not '${text}'`);
+  }
+  return entries;
+}
+
 function randomSeed(): bigint {
   return new DataView(getRandomValues(new Uint8Array(8)).buffer).getBigUint64(0, true);
 }
@@ -258,7 +273,7 @@ export async function startClusterNode(
     initialConfig,
     tickMs: tuning.raftTickMs,
     electionTicks: tuning.electionTicks,
-    snapshotThresholdEntries: tuning.snapshotThresholdEntries,
+    snapshotThresholdEntries: tuning.snapshotThresholdEntries ?? snapshotThresholdFromEnv(),
     applier: {
       apply: (data, index) => {
         const outcome = machine.apply(data);
