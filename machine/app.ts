@@ -58,12 +58,20 @@ export interface Intermediate {
   observeCommands(listener: (event: CommandEvent) => void): () => void;
 }
 
+const REWRITE = Symbol.for("uhaha.rewrite");
+
 /** Returned by `Intermediate.rewrite`: the command to run instead. */
 export class Rewrite {
+  readonly [REWRITE] = true;
   readonly args: readonly (string | Uint8Array)[];
   constructor(args: readonly (string | Uint8Array)[]) {
     this.args = args;
   }
+}
+
+/** True for a Rewrite, including one made by another copy of this module. */
+export function isRewrite(value: unknown): value is Rewrite {
+  return typeof value === "object" && value !== null && (value as { [REWRITE]?: boolean })[REWRITE] === true;
 }
 
 /** A connection taken over by an intermediate command. */

@@ -7,7 +7,7 @@
 import type { Client } from "../server/client_connection.ts";
 import { argText, type CommandSpec } from "../server/command_table.ts";
 import type { ReplyValue } from "../server/resp_values.ts";
-import { type Command, type Intermediate, Rewrite } from "../machine/app.ts";
+import { type Command, type Intermediate, isRewrite, Rewrite } from "../machine/app.ts";
 import type { WriteBatcher } from "../machine/write_batcher.ts";
 import type { NodeContext } from "./node_context.ts";
 import { clientError, leaderRedirect } from "./redirect.ts";
@@ -59,7 +59,7 @@ export function runAppCommand(
         const args = rawArgs.map(argText);
         try {
           const reply = await command.run(intermediateView(node, conn, rawArgs), args);
-          if (!(reply instanceof Rewrite)) return reply;
+          if (!isRewrite(reply)) return reply;
           const rewritten = reply.args.map((arg) => typeof arg === "string" ? encoder.encode(arg) : arg);
           if (rewritten.length === 0) return new Error("an intermediate command rewrote itself to nothing");
           return await node.dispatch(conn, rewritten);

@@ -3,8 +3,7 @@
  * one App. With none, the node runs the bare "uhaha" app: only built-in
  * commands.
  */
-import * as path from "node:path";
-import { pathToFileURL } from "node:url";
+import { importPlugin } from "./plugin_loader.ts";
 import type { App, Command } from "../machine/app.ts";
 import { UHAHA_VERSION } from "./version.ts";
 
@@ -33,10 +32,9 @@ export async function loadApp(files: readonly string[]): Promise<App<unknown> | 
   if (files.length === 0) return BARE_APP as App<unknown>;
   const apps: Array<{ file: string; app: App<unknown> }> = [];
   for (const file of files) {
-    const url = pathToFileURL(path.resolve(file)).href;
     let module: { default?: unknown };
     try {
-      module = await import(url);
+      module = await importPlugin(file);
     } catch (error) {
       return new Error(`cannot load ${file}: ${(error as Error).message}`);
     }

@@ -8,8 +8,23 @@
  * RESP types explicitly.
  */
 
+/**
+ * Marks reply wrappers. A registered symbol, not `instanceof`, because an
+ * application module may load its own copy of this file (a plugin importing
+ * mod.ts by another URL) and its wrappers must still be recognised.
+ */
+const REPLY_KIND = Symbol.for("uhaha.replyKind");
+
+/** The wrapper kind of `value`, if it is one of the classes below. */
+export function replyKind(value: unknown): "integer" | "simple" | "nullArray" | undefined {
+  return typeof value === "object" && value !== null
+    ? (value as { [REPLY_KIND]?: "integer" | "simple" | "nullArray" })[REPLY_KIND]
+    : undefined;
+}
+
 /** A RESP integer (`:n`), e.g. for DEL and DBSIZE. */
 export class RespInteger {
+  readonly [REPLY_KIND] = "integer" as const;
   readonly value: number | bigint;
   constructor(value: number | bigint) {
     this.value = value;
@@ -18,6 +33,7 @@ export class RespInteger {
 
 /** A RESP simple string (`+OK`). Line breaks are replaced by spaces. */
 export class RespSimple {
+  readonly [REPLY_KIND] = "simple" as const;
   readonly text: string;
   constructor(text: string) {
     this.text = text;
@@ -25,7 +41,9 @@ export class RespSimple {
 }
 
 /** The RESP null array (`*-1`). */
-export class RespNullArray {}
+export class RespNullArray {
+  readonly [REPLY_KIND] = "nullArray" as const;
+}
 
 /** Anything a handler may return. */
 export type ReplyValue =

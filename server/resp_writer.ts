@@ -2,13 +2,7 @@
  * Appends RESP2 replies to one growing buffer (pure, no I/O): a connection
  * appends every reply of a read batch, then writes the buffer once.
  */
-import {
-  errorReplyText,
-  type ReplyValue,
-  RespInteger,
-  RespNullArray,
-  RespSimple,
-} from "./resp_values.ts";
+import { errorReplyText, replyKind, type ReplyValue, type RespInteger, type RespSimple } from "./resp_values.ts";
 
 const encoder = new TextEncoder();
 const CRLF = [13, 10] as const;
@@ -98,9 +92,14 @@ export class ReplyWriter {
     }
     if (value instanceof Uint8Array) return this.bulk(value);
     if (value instanceof Error) return this.error(errorReplyText(value.message));
-    if (value instanceof RespInteger) return this.integer(value.value);
-    if (value instanceof RespSimple) return this.simple(value.text);
-    if (value instanceof RespNullArray) return this.arrayHeader(null);
+    switch (replyKind(value)) {
+      case "integer":
+        return this.integer((value as RespInteger).value);
+      case "simple":
+        return this.simple((value as RespSimple).text);
+      case "nullArray":
+        return this.arrayHeader(null);
+    }
     if (Array.isArray(value)) {
       this.arrayHeader(value.length);
       for (const item of value) this.value(item);

@@ -1,5 +1,6 @@
 /**
- * Builds `dist/uhaha`: cli.ts bundled by esbuild into one CommonJS file,
+ * Builds `dist/uhaha`: cli.ts (through tools/sea_entry.ts, which adds the
+ * TypeScript transform for plugins) bundled by esbuild into one CommonJS file,
  * then injected into a copy of this Node binary as a single-executable
  * application (Node SEA + postject). The result needs no Node, Deno or npm
  * on the machine that runs it.
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   const started = Date.now();
 
   await build({
-    entryPoints: [`${root}cli.ts`],
+    entryPoints: [`${root}tools/sea_entry.ts`],
     outfile: bundlePath,
     bundle: true,
     platform: "node",

@@ -6,38 +6,14 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, IS_DENO, killAll, REPO_ROOT, spawnProcess, waitForPort } from "../helpers/process.ts";
+import { freePort, killAll, spawnProcess, waitForPort } from "../helpers/process.ts";
+import { ensureExecutable } from "../helpers/executable.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 import { replyToJs } from "../../server/resp_reply_parser.ts";
 import { UHAHA_VERSION } from "../../node/version.ts";
-
-const EXECUTABLE = join(REPO_ROOT, "dist", "uhaha");
-const SOURCE_DIRS = ["node", "server", "raft", "store"];
-
-function newestSourceMs(): number {
-  const files = readdirSync(REPO_ROOT).filter((name) => name.endsWith(".ts")).map((name) => join(REPO_ROOT, name));
-  for (const dir of SOURCE_DIRS.filter((name) => existsSync(join(REPO_ROOT, name)))) {
-    const path = join(REPO_ROOT, dir);
-    for (const name of readdirSync(path, { recursive: true }) as string[]) {
-      if (name.endsWith(".ts")) files.push(join(path, name));
-    }
-  }
-  return Math.max(...files.map((file) => statSync(file).mtimeMs));
-}
-
-function ensureBuilt(): void {
-  let builtMs = 0;
-  try {
-    builtMs = statSync(EXECUTABLE).mtimeMs;
-  } catch { /* not built yet */ }
-  if (builtMs > newestSourceMs()) return;
-  // The build needs Node (SEA); under Deno take the `node` on PATH.
-  const node = IS_DENO ? "node" : process.execPath;
-  execFileSync(node, ["--import", "tsx", "tools/build.ts"], { cwd: REPO_ROOT, stdio: "inherit" });
-}
 
 describe("single executable", () => {
   let dir: string;
@@ -45,7 +21,7 @@ describe("single executable", () => {
   const env = { PATH: "" };
 
   before(() => {
-    ensureBuilt();
+    const EXECUTABLE = ensureExecutable();
     dir = mkdtempSync(join(tmpdir(), "uhaha-exe-"));
     copy = join(dir, "uhaha");
     copyFileSync(EXECUTABLE, copy);

@@ -17,7 +17,8 @@ export const IS_DENO = "Deno" in globalThis;
 export function tsRunner(): { command: string; args: string[] } {
   return IS_DENO
     ? { command: process.execPath, args: ["run", "-A", "--quiet"] }
-    : { command: process.execPath, args: ["--import", "tsx"] };
+    // An absolute loader path, so the child may run in any directory.
+    : { command: process.execPath, args: ["--import", `${REPO_ROOT}node_modules/tsx/dist/loader.mjs`] };
 }
 
 export interface Spawned {
