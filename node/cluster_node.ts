@@ -244,6 +244,7 @@ export async function startClusterNode(
   } else if (!joining) {
     initialConfig = self;
     log.info("bootstrapping new cluster");
+    log.info(`connect with: redis-cli -p ${server.port}; add a node by starting another with -n 2 -a <addr> -j ${advertise}`);
   }
 
   const machine = new ReplicatedMachine(app);
