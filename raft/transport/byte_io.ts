@@ -71,6 +71,35 @@ export class ByteWriter {
     this.#bytes[this.#length++] = rest;
   }
 
+  /** Overwrites 4 bytes at `at` (already written) with a big-endian u32. */
+  u32At(at: number, value: number): void {
+    new DataView(this.#bytes.buffer).setUint32(at, value >>> 0, false);
+  }
+
+  /**
+   * Overwrites `width` bytes at `at` (already written) with `value` as a
+   * zero-padded varint (LEB128 allows redundant 0x80 continuation bytes;
+   * ByteReader reads them), so a count can be patched in after the fact.
+   */
+  paddedVarintAt(at: number, value: number, width: number): void {
+    let rest = value;
+    for (let i = 0; i < width; i++) {
+      const low = rest % 0x80;
+      rest = Math.floor(rest / 0x80);
+      this.#bytes[at + i] = i === width - 1 ? low : low | 0x80;
+    }
+    if (rest !== 0) throw new RangeError(`Cannot pad ${value} into a ${width}-byte varint`);
+  }
+
+  /** Reserves `n` bytes (zeroed) to patch later; returns their offset. */
+  skip(n: number): number {
+    this.#reserve(n);
+    const at = this.#length;
+    this.#bytes.fill(0, at, at + n);
+    this.#length += n;
+    return at;
+  }
+
   /** A boolean as one byte, 0 or 1. */
   bool(value: boolean): void {
     this.u8(value ? 1 : 0);
@@ -78,9 +107,13 @@ export class ByteWriter {
 
   /** Raw bytes, no length prefix. */
   raw(bytes: Uint8Array): void {
-    this.#reserve(bytes.byteLength);
-    this.#bytes.set(bytes, this.#length);
-    this.#length += bytes.byteLength;
+    const n = bytes.byteLength;
+    this.#reserve(n);
+    const out = this.#bytes;
+    const at = this.#length;
+    if (n < 64) for (let i = 0; i < n; i++) out[at + i] = bytes[i];
+    else out.set(bytes, at);
+    this.#length += n;
   }
 
   /** A varint length, then the bytes. */
@@ -130,7 +163,7 @@ export class ByteReader {
   }
 
   #need(n: number, what: string): void {
-    if (this.remaining < n) {
+    if (this.#bytes.byteLength - this.#offset < n) {
       throw new WireFormatError(
         `truncated ${what} at byte ${this.#offset}: needs ${n} byte(s), ${this.remaining} left`,
       );
@@ -151,6 +184,11 @@ export class ByteReader {
   }
 
   varint(what = "number"): number {
+    const first = this.#bytes[this.#offset];
+    if (first < 0x80) {
+      this.#offset++;
+      return first;
+    }
     let value = 0;
     let scale = 1;
     for (let i = 0; i < MAX_VARINT_BYTES; i++) {
@@ -186,10 +224,9 @@ export class ByteReader {
     return copyBytes(this.raw(n, what));
   }
 
-  /** A varint length, then that many bytes, copied. */
+  /** A varint length, then that many bytes, as a view into the input. */
   bytes(what = "bytes"): Uint8Array {
-    const n = this.varint(`${what} length`);
-    return copyBytes(this.raw(n, what));
+    return this.raw(this.varint(what), what);
   }
 
   /** A varint length, then UTF-8 (invalid UTF-8 is an error, not U+FFFD). */

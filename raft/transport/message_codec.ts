@@ -21,7 +21,7 @@
  * `bytes`/`string` are a varint length followed by the bytes (UTF-8 for
  * strings). Decoding never throws: bad input gives `{ ok: false, error }`.
  */
-import { ByteReader, ByteWriter, type Decoded, decodeWith, WireFormatError } from "./byte_io.ts";
+import { ByteReader, ByteWriter, copyBytes, type Decoded, decodeWith, WireFormatError } from "./byte_io.ts";
 import { EntryKind, type LogEntry } from "../log_entry.ts";
 import type { Member, Message, MessageType, SnapshotMessage } from "../core/types.ts";
 
@@ -214,12 +214,13 @@ export function readMessage(r: ByteReader): Message {
 }
 
 /**
- * Decodes a batch made by `encodeMessages`. Entry data is copied out of
- * `bytes`, so the caller may reuse them.
+ * Decodes a batch made by `encodeMessages`. The batch is copied once, and
+ * entry data are views into that private copy, so the caller may reuse
+ * `bytes` (one copy per batch is much cheaper than one per entry).
  * @returns the messages, or an error value saying what is wrong and where
  */
 export function decodeMessages(bytes: Uint8Array): Decoded<Message[]> {
-  return decodeWith("bad message batch", bytes, (r) => {
+  return decodeWith("bad message batch", copyBytes(bytes), (r) => {
     const version = r.u8("codec version");
     if (version !== MESSAGE_CODEC_VERSION) {
       throw new WireFormatError(`codec version ${version} is not supported (this node speaks ${MESSAGE_CODEC_VERSION})`);
