@@ -170,11 +170,13 @@ export class ByteReader {
     }
   }
 
+  /** One byte; `what` names the field in error messages. */
   u8(what = "byte"): number {
     this.#need(1, what);
     return this.#bytes[this.#offset++];
   }
 
+  /** A big-endian u32. */
   u32(what = "u32"): number {
     this.#need(4, what);
     const b = this.#bytes;
@@ -183,6 +185,7 @@ export class ByteReader {
     return ((b[o] << 24) >>> 0) + (b[o + 1] << 16) + (b[o + 2] << 8) + b[o + 3];
   }
 
+  /** An unsigned LEB128 varint of at most 8 bytes, ≤ 2^53 − 1 (redundant padding allowed). */
   varint(what = "number"): number {
     const first = this.#bytes[this.#offset];
     if (first < 0x80) {
@@ -205,6 +208,7 @@ export class ByteReader {
     throw new WireFormatError(`${what} at byte ${this.#offset} is a varint longer than ${MAX_VARINT_BYTES} bytes`);
   }
 
+  /** A flag byte that must be 0 or 1. */
   bool(what = "flag"): boolean {
     const byte = this.u8(what);
     if (byte > 1) throw new WireFormatError(`${what} at byte ${this.#offset - 1} is ${byte}, not 0 or 1`);

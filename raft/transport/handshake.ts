@@ -115,6 +115,7 @@ export function newNonce(): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
 }
 
+/** Encodes a HELLO payload. */
 export function encodeHello(hello: Hello): Uint8Array {
   const w = new ByteWriter(64 + hello.senderAddress.length);
   w.u8(hello.purpose);
@@ -130,6 +131,7 @@ function checkId(id: number, what: string): number {
   return id;
 }
 
+/** Decodes a HELLO payload; bad input gives an error value. */
 export function decodeHello(payload: Uint8Array): Decoded<Hello> {
   return decodeWith("bad HELLO", payload, (r) => {
     const purpose = r.u8("purpose");
@@ -145,6 +147,7 @@ export function decodeHello(payload: Uint8Array): Decoded<Hello> {
   });
 }
 
+/** Encodes a CHALLENGE payload. */
 export function encodeChallenge(challenge: Challenge): Uint8Array {
   const w = new ByteWriter(80);
   w.varint(challenge.acceptorId, "acceptor id");
@@ -153,6 +156,7 @@ export function encodeChallenge(challenge: Challenge): Uint8Array {
   return w.finish();
 }
 
+/** Decodes a CHALLENGE payload; bad input gives an error value. */
 export function decodeChallenge(payload: Uint8Array): Decoded<Challenge> {
   return decodeWith("bad CHALLENGE", payload, (r) => {
     const acceptorId = checkId(r.varint("acceptor id"), "acceptor id");
