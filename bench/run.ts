@@ -3,5 +3,7 @@
  * figures beside a peer measured in the same run.
  */
 import { runRespPingBench } from "./resp_ping.ts";
+import { runStorageBench } from "./storage_log.ts";
 
+await runStorageBench();
 await runRespPingBench();
