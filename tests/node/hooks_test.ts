@@ -1,0 +1,106 @@
+/**
+ * App hooks on a real node: connOpened (accept with a context, refuse),
+ * connClosed, responseFilter, stateChange, the catch-all command, and the
+ * intermediate powers (rewrite into a write, take over the connection).
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cleanup, makeTempDir, REPO_ROOT, startCliNode, waitFor } from "../helpers/process.ts";
+import { RawClient } from "../helpers/raw_client.ts";
+import { replyToJs } from "../../server/resp_reply_parser.ts";
+
+const APP = (events: string) => `
+import { appendFileSync } from "node:fs";
+import { type App, resp } from ${JSON.stringify(join(REPO_ROOT, "mod.ts"))};
+let connections = 0;
+const note = (line: string) => appendFileSync(${JSON.stringify(events)}, line + "\\n");
+export default {
+  name: "hooks",
+  initialData: () => ({ value: "" }),
+  jsonSnapshots: true,
+  commands: {
+    set: { kind: "write", run: (m, args) => { m.data.value = args[1]; return resp.ok; } },
+    get: { kind: "read", run: (m) => m.data.value },
+    whoami: { kind: "intermediate", run: (c) => JSON.stringify(c.context) },
+    shout: { kind: "intermediate", run: (_c, args) => args[1] },
+    setlater: { kind: "intermediate", run: async (c, args) => c.rewrite(["SET", args[1] + "!"]) },
+    watch: {
+      kind: "intermediate",
+      run: (c) => {
+        const stream = c.takeOver();
+        c.observeCommands((event) => stream.push(resp.simple(event.args.map((a) => new TextDecoder().decode(a)).join(" "))));
+        return resp.ok;
+      },
+    },
+    "*": { kind: "intermediate", run: (_c, args) => "caught " + args[0] },
+  },
+  connOpened: () => (++connections === 3 ? false : { context: { n: connections } }),
+  connClosed: (conn) => note("closed " + JSON.stringify(conn.context)),
+  responseFilter: (args, reply) => (args[0].toLowerCase() === "shout" && typeof reply === "string" ? reply.toUpperCase() : reply),
+  stateChange: (state) => note("state " + state),
+} satisfies App<{ value: string }>;
+`;
+
+async function command(client: RawClient, ...args: string[]): Promise<unknown> {
+  client.send(...args);
+  const [reply] = await client.read();
+  return reply === undefined ? undefined : replyToJs(reply);
+}
+
+describe("app hooks", () => {
+  let port: number;
+  let events: string;
+  before(async () => {
+    const dir = makeTempDir("uhaha-hooks-");
+    events = join(dir, "events.log");
+    writeFileSync(events, "");
+    writeFileSync(join(dir, "hooks.ts"), APP(events));
+    ({ port } = await startCliNode([join(dir, "hooks.ts"), "-d", join(dir, "data")]));
+  });
+  after(() => cleanup());
+
+  test("stateChange reports leadership", async () => {
+    await waitFor("state leader", () => readFileSync(events, "utf8").includes("state leader"));
+  });
+
+  test("connOpened gives each connection a context, and refuses the third", async () => {
+    const first = await RawClient.connect(port);
+    const second = await RawClient.connect(port);
+    assert.equal(await command(first, "WHOAMI"), '{"n":1}');
+    assert.equal(await command(second, "WHOAMI"), '{"n":2}');
+    // The node meets a client at its first bytes (it tells clients from peers by them).
+    const third = await RawClient.connect(port);
+    third.send("PING");
+    await third.waitClosed();
+    assert.deepEqual(await third.read(), []);
+    first.close();
+    await waitFor("connClosed", () => readFileSync(events, "utf8").includes('closed {"n":1}'));
+    second.close();
+  });
+
+  test("responseFilter, catch-all, and a rewrite into a write through the log", async () => {
+    const client = await RawClient.connect(port);
+    assert.equal(await command(client, "SHOUT", "quiet"), "QUIET");
+    assert.equal(await command(client, "NOSUCH"), "caught NOSUCH");
+    let reply;
+    do reply = await command(client, "SETLATER", "v");
+    while (reply instanceof Error && /^TRYAGAIN/.test(reply.message));
+    assert.equal(reply, "OK");
+    assert.equal(await command(client, "GET"), "v!");
+    client.close();
+  });
+
+  test("a connection taken over receives every command of other clients", async () => {
+    const watcher = await RawClient.connect(port);
+    assert.equal(await command(watcher, "WATCH"), "OK");
+    const other = await RawClient.connect(port);
+    await command(other, "GET");
+    await command(other, "SHOUT", "x");
+    const pushed = (await watcher.read(2)).map(replyToJs);
+    assert.deepEqual(pushed, ["GET", "SHOUT x"]);
+    other.close();
+    watcher.close();
+  });
+});
