@@ -49,13 +49,14 @@ export async function startNode(id: number, options: TestNodeOptions = {}): Prom
   const received: Message[] = [];
   const sockets = new Set<net.Socket>();
   const notPeers: number[] = [];
-  let transport: PeerTransport | undefined;
+  // The listener starts first (the transport needs its port), so it reaches the transport through this.
+  const ref: { transport?: PeerTransport } = {};
   const accept = (socket: net.Socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {});
     socket.once("data", (chunk: Uint8Array) => {
-      if (isPeerPrefix(chunk) && transport) transport.acceptIncoming(socket, chunk);
+      if (isPeerPrefix(chunk) && ref.transport) ref.transport.acceptIncoming(socket, chunk);
       else {
         notPeers.push(chunk[0]);
         socket.destroy();
@@ -71,7 +72,7 @@ export async function startNode(id: number, options: TestNodeOptions = {}): Prom
   });
   const port = (server.address() as net.AddressInfo).port;
   const address = `127.0.0.1:${port}`;
-  transport = new PeerTransport({
+  const transport = new PeerTransport({
     selfId: id,
     selfAddress: address,
     secret: options.secret,
@@ -83,6 +84,7 @@ export async function startNode(id: number, options: TestNodeOptions = {}): Prom
     }),
     ...options.transport,
   });
+  ref.transport = transport;
   const node: TestNode = {
     id,
     port,
@@ -93,7 +95,7 @@ export async function startNode(id: number, options: TestNodeOptions = {}): Prom
     notPeers,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await transport!.close();
+      await transport.close();
       for (const socket of sockets) socket.destroy();
       await closed;
     },
