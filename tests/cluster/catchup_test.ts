@@ -58,6 +58,9 @@ describe("catching up by snapshot", () => {
     });
 
     await cluster.restart(follower);
+    if (follower.args.includes("-j")) {
+      await waitFor("the restart to ignore -j", () => /ignoring join request because server already belongs to a cluster/.test(follower.process.stderr()));
+    }
     await waitFor("the follower to install a snapshot", () => /installed snapshot/.test(follower.process.stderr()));
     assert.match(leader.process.stderr(), new RegExp(`sending snapshot \\S+ \\(\\d+ bytes\\) to ${follower.id}`));
     await waitFor("the follower to catch up", async () => (await askPort(follower.port, "GET")) === String(count));

@@ -8,7 +8,7 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { cleanup, waitFor } from "../helpers/process.ts";
 import { startCluster } from "../helpers/cluster.ts";
-import { askPort, CLOCK_EXAMPLE, connect } from "./support.ts";
+import { askPort, CLOCK_EXAMPLE, connect, serverList } from "./support.ts";
 
 describe("deterministic now() and rand()", () => {
   after(() => cleanup());
@@ -66,5 +66,25 @@ describe("deterministic now() and rand()", () => {
     await follower.process.kill("SIGKILL");
     await cluster.restart(follower);
     await expectSameEverywhere([follower]);
+
+    // Removing the leader must not make the replicas diverge: the two left
+    // elect a leader, take more writes, and agree.
+    assert.equal(await askPort(leader.port, "RAFT", "SERVER", "REMOVE", String(leader.id)), "1");
+    const rest = cluster.nodes.filter((n) => n !== leader);
+    const next = await waitFor("a leader among the rest", async () => {
+      for (const node of rest) if ((await askPort(node.port, "RAFT", "LEADER")) === node.address) return node;
+      return undefined;
+    });
+    for (let i = 0; i < 5; i++) {
+      const reply = await waitFor("a CLOCK on the new leader", async () => {
+        const r = await askPort(next.port, "CLOCK");
+        return Array.isArray(r) ? r as string[] : undefined;
+      });
+      assert.ok(BigInt(reply[1]) > BigInt(replies.at(-1)![1]), "time went backwards across the leader change");
+      replies.push(reply);
+      history.push(reply.slice(1).join(" "));
+    }
+    await expectSameEverywhere(rest);
+    assert.deepEqual((await serverList(next.port)).map((m) => m.id).sort(), rest.map((n) => String(n.id)).sort());
   });
 });

@@ -69,6 +69,11 @@ describe("ticket cluster failover", () => {
       }
     }
     assert.ok(ackedAfterLastKill > 0, "no ticket acknowledged after the second failover");
+    // Only the errors a failover explains: redirects, no leader, retry, a node starting or stopping, dead connections.
+    const allowed = ["MOVED", "CLUSTERDOWN", "TRYAGAIN", "LOADING", "SHUTDOWN", "connection"];
+    for (const client of clients) {
+      for (const [kind, sample] of client.errorSamples) assert.ok(allowed.includes(kind), `unexpected error reply: ${sample}`);
+    }
     const healer = new LeaderFollowingClient(addresses);
     try {
       const next = Number(await healer.send(["TICKET"], Date.now() + 20_000));

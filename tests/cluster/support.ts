@@ -109,7 +109,10 @@ export class LeaderFollowingClient {
   readonly #addresses: string[];
   #target: string;
   #closed = false;
-  errors = 0;
+  /** Error replies by their first word (MOVED, CLUSTERDOWN, …); client-side failures count as "connection". */
+  readonly errors = new Map<string, number>();
+  /** One message of each kind in `errors`. */
+  readonly errorSamples = new Map<string, string>();
 
   constructor(addresses: string[]) {
     this.#addresses = addresses;
@@ -152,7 +155,9 @@ export class LeaderFollowingClient {
         ]);
         return reply;
       } catch (error) {
-        this.errors++;
+        const kind = (error as Error).name === "ReplyError" ? (error as Error).message.split(" ")[0] : "connection";
+        this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
+        if (!this.errorSamples.has(kind)) this.errorSamples.set(kind, (error as Error).message);
         const moved = /^MOVED \d+ (\S+)/.exec((error as Error).message);
         if (moved && this.#addresses.includes(moved[1])) {
           this.#target = moved[1];
