@@ -14,6 +14,17 @@ interface QueuedWrite {
   reject(error: Error): void;
 }
 
+/**
+ * Largest log entry the batcher builds, in bytes. A single write larger than
+ * this is refused: the peer transport's frames are limited (64 MiB), and a
+ * log entry that cannot be sent would never commit.
+ */
+export const MAX_ENTRY_BYTES = 32 * 1024 * 1024;
+
+function encodedSize(args: readonly Uint8Array[]): number {
+  return args.reduce((sum, arg) => sum + 4 + arg.length, 4);
+}
+
 export class WriteBatcher {
   readonly #propose: ProposeBatch;
   readonly #maxBatch: number;
@@ -28,6 +39,10 @@ export class WriteBatcher {
 
   /** Queues one write; it is proposed with the others queued in the same turn of the event loop. */
   write(args: readonly Uint8Array[]): Promise<unknown> {
+    const size = encodedSize(args);
+    if (size > MAX_ENTRY_BYTES) {
+      return Promise.reject(new Error(`write too large: ${size} bytes, the most one write may carry is ${MAX_ENTRY_BYTES}`));
+    }
     return new Promise((resolve, reject) => {
       this.#queue.push({ args, resolve, reject });
       if (!this.#scheduled) {
@@ -42,12 +57,25 @@ export class WriteBatcher {
     this.#scheduled = false;
     const queue = this.#queue;
     this.#queue = [];
-    for (let at = 0; at < queue.length; at += this.#maxBatch) {
-      const batch = queue.slice(at, at + this.#maxBatch);
-      this.#propose(encodeBatch(batch.map((w) => w.args))).then(
-        (results) => batch.forEach((w, i) => w.resolve(results[i])),
-        (error: Error) => batch.forEach((w) => w.reject(error)),
-      );
+    let batch: QueuedWrite[] = [];
+    let bytes = 0;
+    for (const write of queue) {
+      const size = encodedSize(write.args);
+      if (batch.length === this.#maxBatch || (batch.length > 0 && bytes + size > MAX_ENTRY_BYTES)) {
+        this.#proposeBatch(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(write);
+      bytes += size;
     }
+    if (batch.length > 0) this.#proposeBatch(batch);
+  }
+
+  #proposeBatch(batch: QueuedWrite[]): void {
+    this.#propose(encodeBatch(batch.map((w) => w.args))).then(
+      (results) => batch.forEach((w, i) => w.resolve(results[i])),
+      (error: Error) => batch.forEach((w) => w.reject(error)),
+    );
   }
 }

@@ -24,3 +24,18 @@ test("a failed proposal fails every write in it", async () => {
   assert.deepEqual(outcomes.map((o) => o.status), ["rejected", "rejected"]);
   assert.throws(() => new WriteBatcher(async () => [], 0), /maxBatch must be ≥ 1/);
 });
+
+test("batches are split by size, and one write over the entry limit is refused", async () => {
+  const { MAX_ENTRY_BYTES } = await import("../../machine/write_batcher.ts");
+  const sizes: number[] = [];
+  const batcher = new WriteBatcher(async (payload) => {
+    sizes.push(payload.length);
+    const decoded = decodePayload(payload);
+    assert.ok(!(decoded instanceof Error) && decoded.type === "batch");
+    return decoded.commands.map(() => "ok");
+  });
+  const third = new Uint8Array(Math.floor(MAX_ENTRY_BYTES / 3));
+  await Promise.all([1, 2, 3, 4].map(() => batcher.write([enc.encode("SET"), third])));
+  assert.ok(sizes.length >= 2 && sizes.every((size) => size <= MAX_ENTRY_BYTES), `entry sizes ${sizes}`);
+  await assert.rejects(batcher.write([new Uint8Array(MAX_ENTRY_BYTES)]), /write too large/);
+});
