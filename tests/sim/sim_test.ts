@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { faultKinds } from "./network.ts";
 import { runSeeds } from "./run.ts";
 
-const seeds = 4000;
+const seeds = 8000;
 
 test(`simulator: ${seeds} seeds across sizes 1/3/5/7 stay safe, linearizable and live`, () => {
   const summary = runSeeds({ base: 1, count: seeds, stopAfterFailures: 3 });
