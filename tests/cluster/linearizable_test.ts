@@ -3,19 +3,29 @@
  * sleeps, the new leader takes a write, and reads that reach the old
  * leader when it resumes (queued on its sockets while it was stopped, and
  * sent fresh afterwards) must never return the old value: they redirect,
- * error, or return the new value.
+ * error, or return the new value. A write queued the same way is not
+ * acknowledged unless it survives.
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { cleanup, signalProcess, waitFor } from "../helpers/process.ts";
+import { cleanup, freePort, makeTempDir, signalProcess, waitFor } from "../helpers/process.ts";
 import { ask, type ClusterNode, startCluster } from "../helpers/cluster.ts";
-import { askPort, CLOCK_EXAMPLE, connect } from "./support.ts";
+import { askPort, CLOCK_APP, CLOCK_EXAMPLE, connect, FreezableProxy, serverList, startNode } from "./support.ts";
 
-async function incr(node: ClusterNode): Promise<string> {
-  return await waitFor(`an INCR on node ${node.id}`, async () => {
-    const reply = await askPort(node.port, "INCR");
+async function incr(node: ClusterNode | number): Promise<string> {
+  const port = typeof node === "number" ? node : node.port;
+  return await waitFor(`an INCR on ${port}`, async () => {
+    const reply = await askPort(port, "INCR");
     return typeof reply === "string" ? reply : undefined;
   });
+}
+
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no reply in ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 describe("linearizable reads", () => {
@@ -42,11 +52,20 @@ describe("linearizable reads", () => {
         const after = await incr(next);
         assert.ok(Number(after) > Number(before));
 
-        const queued = conns.map((conn) => ask(conn, "GET"));
+        const queued = conns.slice(1).map((conn) => ask(conn, "GET"));
+        const queuedWrite = ask(conns[0], "INCR");
         signalProcess(old.process.pid, "SIGCONT");
         resumed = true;
         const fresh = await askPort(old.port, "GET");
         const replies = [...await Promise.all(queued), fresh];
+        // A write the deposed leader took must not be acknowledged unless the new leader has it.
+        const write = await queuedWrite;
+        if (write instanceof Error) assert.match(write.message, /^(MOVED 0 |CLUSTERDOWN |TRYAGAIN )/);
+        else {
+          assert.notEqual(write, after, "the deposed leader acknowledged a write that reused a committed value");
+          const latest = Number(await incr(next));
+          assert.ok(latest > Number(write), `acknowledged INCR ${String(write)} is not in the new leader's state (${latest})`);
+        }
         for (const reply of replies) {
           if (reply instanceof Error) assert.match(reply.message, /^(MOVED 0 |CLUSTERDOWN |TRYAGAIN )/);
           else assert.equal(reply, after, `the old leader served ${String(reply)}; the value is ${after} since before it resumed`);
@@ -61,6 +80,62 @@ describe("linearizable reads", () => {
       }
     } finally {
       for (const conn of conns) conn.disconnect();
+    }
+  });
+
+  // Here the old leader hears nothing from its peers when it resumes (its
+  // advertised address is a proxy that is frozen), so it still believes it
+  // leads when the reads arrive: only ReadIndex keeps them from being stale.
+  test("a leader cut off from its peers and paused serves no stale read when resumed", { timeout: 60_000 }, async () => {
+    const [p1, p2, p3] = await Promise.all([freePort(), freePort(), freePort()]);
+    const proxy = await FreezableProxy.start(p1);
+    const dir = makeTempDir("uhaha-cluster-");
+    const args = (id: number, port: number) => [CLOCK_APP, "-n", String(id), "-a", `127.0.0.1:${port}`, "-d", dir, "-l", "verb"];
+    const old = await startNode(p1, [...args(1, p1), "--advertise", `127.0.0.1:${proxy.port}`]);
+    let resumed = true;
+    const conns = Array.from({ length: 5 }, () => connect(p1));
+    try {
+      await waitFor("node 1 to lead", async () => (await askPort(p1, "RAFT", "LEADER")) === `127.0.0.1:${proxy.port}`);
+      await startNode(p2, [...args(2, p2), "-j", `127.0.0.1:${p1}`]);
+      await startNode(p3, [...args(3, p3), "-j", `127.0.0.1:${p1}`]);
+      await waitFor("3 members", async () => (await serverList(p1)).length === 3);
+      const before = await incr(p1);
+      for (const conn of conns) assert.equal(await conn.call("PING"), "PONG");
+
+      proxy.freeze();
+      signalProcess(old.pid, "SIGSTOP");
+      resumed = false;
+      const next = await waitFor("a new leader among nodes 2 and 3", async () => {
+        for (const port of [p2, p3]) if ((await askPort(port, "RAFT", "LEADER")) === `127.0.0.1:${port}`) return port;
+        return undefined;
+      }, 20_000);
+      const after = await incr(next);
+      assert.ok(Number(after) > Number(before));
+
+      const queued = conns.slice(1).map((conn) => ask(conn, "GET"));
+      const queuedWrite = ask(conns[0], "INCR");
+      signalProcess(old.pid, "SIGCONT");
+      resumed = true;
+      const replies = await within(15_000, "GET on the cut-off old leader", Promise.all(queued));
+      // A write it took could not commit without its peers; once it hears from
+      // them its log slot goes to the new leader's entries: it fails, never succeeds.
+      proxy.thaw();
+      const write = await within(15_000, "INCR on the cut-off old leader", queuedWrite);
+      assert.ok(write instanceof Error, `the cut-off old leader acknowledged INCR = ${String(write)}`);
+      assert.match(write.message, /^(MOVED 0 |CLUSTERDOWN |TRYAGAIN )/);
+      for (const reply of replies) {
+        if (reply instanceof Error) assert.match(reply.message, /^(MOVED 0 |CLUSTERDOWN |TRYAGAIN )/);
+        else assert.equal(reply, after, `the old leader served ${String(reply)}; the value is ${after} since before it resumed`);
+      }
+      await waitFor("the old leader to redirect to the new one", async () => {
+        const reply = await askPort(p1, "GET");
+        return reply instanceof Error && reply.message === `MOVED 0 127.0.0.1:${next}`;
+      });
+    } finally {
+      if (!resumed) signalProcess(old.pid, "SIGCONT");
+      for (const conn of conns) conn.disconnect();
+      proxy.thaw();
+      await proxy.close();
     }
   });
 });

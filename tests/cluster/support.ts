@@ -5,6 +5,7 @@
  */
 import { Redis } from "ioredis";
 import { execFile } from "node:child_process";
+import * as net from "node:net";
 import { type Spawned, spawnCli, waitFor, waitForPort } from "../helpers/process.ts";
 import { ask, type Cluster, type ClusterNode } from "../helpers/cluster.ts";
 
@@ -176,5 +177,63 @@ export class LeaderFollowingClient {
     this.#closed = true;
     for (const redis of this.#conns.values()) redis.disconnect();
     this.#conns.clear();
+  }
+}
+
+/**
+ * A TCP proxy to a local port that can be frozen: while frozen it forwards
+ * nothing either way (bytes wait in the kernel). Put in front of a node's
+ * advertised address, it cuts every message its peers send it (the peer
+ * transport writes only on connections it dialed), while clients still
+ * reach the node's own port directly.
+ */
+export class FreezableProxy {
+  readonly #server: net.Server;
+  readonly #sockets = new Set<net.Socket>();
+  #frozen = false;
+
+  private constructor(server: net.Server) {
+    this.#server = server;
+  }
+
+  static start(targetPort: number): Promise<FreezableProxy> {
+    const server = net.createServer();
+    const proxy = new FreezableProxy(server);
+    server.on("connection", (inbound) => {
+      const upstream = net.connect({ host: "127.0.0.1", port: targetPort });
+      for (const [from, to] of [[inbound, upstream], [upstream, inbound]]) {
+        proxy.#sockets.add(from);
+        from.on("data", (chunk: Uint8Array) => to.write(chunk));
+        from.on("error", () => {});
+        from.on("close", () => {
+          proxy.#sockets.delete(from);
+          to.destroy();
+        });
+        if (proxy.#frozen) from.pause();
+      }
+    });
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => resolve(proxy));
+    });
+  }
+
+  get port(): number {
+    return (this.#server.address() as net.AddressInfo).port;
+  }
+
+  freeze(): void {
+    this.#frozen = true;
+    for (const socket of this.#sockets) socket.pause();
+  }
+
+  thaw(): void {
+    this.#frozen = false;
+    for (const socket of this.#sockets) socket.resume();
+  }
+
+  close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
   }
 }
