@@ -109,13 +109,28 @@ export class RaftNode {
    */
   compact(index: number): SnapshotMeta {
     const log = this.#r.log;
-    if (index > log.applied) {
-      throw new RangeError(`compact(${index}): must be ≤ the applied index ${log.applied}`);
-    }
     if (index <= log.snapshot.index) return log.snapshot;
-    const meta: SnapshotMeta = { index, term: log.term(index)!, config: log.configAt(index) };
+    const meta = this.snapshotMetaAt(index);
     log.compact(meta);
     return meta;
+  }
+
+  /**
+   * The metadata a snapshot of the state machine at `index` must carry: the
+   * term of that entry and the configuration in effect there (which may
+   * differ from `config`, the latest one, when a change is still in flight).
+   * `index` must be between the current snapshot's index and the applied index.
+   */
+  snapshotMetaAt(index: number): SnapshotMeta {
+    const log = this.#r.log;
+    if (index > log.applied) {
+      throw new RangeError(`snapshot at ${index}: must be ≤ the applied index ${log.applied}`);
+    }
+    if (index === log.snapshot.index) return log.snapshot;
+    if (index < log.snapshot.index) {
+      throw new RangeError(`snapshot at ${index}: the log is already compacted through ${log.snapshot.index}`);
+    }
+    return { index, term: log.term(index)!, config: log.configAt(index) };
   }
 
   /**

@@ -12,6 +12,7 @@ test("a follower behind the compaction point gets the snapshot, then the log", (
   assert.equal(meta.term, c.core(1).term);
   assert.deepEqual(meta.config, c.core(1).config);
   assert.throws(() => c.core(1).compact(100), RangeError);
+  assert.throws(() => c.core(1).snapshotMetaAt(3), /already compacted/);
   const appliedBefore = c.node(3).applied.length;
   c.heal();
   c.run(3);
@@ -52,4 +53,18 @@ test("restart from persisted state keeps term, vote, log and commit", () => {
   assert.equal(c.core(2).commitIndex, before.commit);
   c.run(3);
   assert.equal(c.leaders().length, 1);
+});
+
+test("snapshotMetaAt gives the configuration in effect at that index, not the latest", () => {
+  const c = new Cluster([1, 2, 3]);
+  c.elect(1);
+  c.propose(1, 2);
+  const applied = c.core(1).appliedIndex;
+  c.isolate(1);
+  assert.ok(c.core(1).proposeConfChange({ type: "addLearner", id: 4, address: "n4" }).accepted);
+  assert.equal(c.core(1).config.members.length, 4, "the latest configuration includes the learner");
+  const meta = c.core(1).snapshotMetaAt(applied);
+  assert.equal(meta.config.members.length, 3);
+  assert.equal(meta.term, c.core(1).term);
+  assert.throws(() => c.core(1).snapshotMetaAt(applied + 5), RangeError);
 });
