@@ -147,4 +147,28 @@ describe("RAFT admin commands", () => {
     assert.equal(await again.exited, 1);
     assert.match(again.stderr(), /--restore refused/);
   });
+
+  test("-j --nonvoter joins as a non-voter", { timeout: 60_000 }, async () => {
+    const leader = await cluster.leader();
+    const port = await freePort();
+    const node = await startNode(port, [
+      TICKET_APP, "-n", "5", "-a", `127.0.0.1:${port}`, "-d", cluster.dataDir, "-j", leader.address, "--nonvoter", "-l", "verb",
+    ]);
+    await waitFor("node 5 to join", async () => (await serverList(leader.port)).some((m) => m.id === "5"));
+    assert.equal((await serverList(leader.port)).find((m) => m.id === "5")?.voter, "false");
+    assert.match(node.stderr(), /joining existing cluster at \S+ as nonvoter/);
+    assert.equal(await askPort(leader.port, "RAFT", "SERVER", "REMOVE", "5"), "1");
+    await node.kill();
+  });
+
+  test("SHUTDOWN stops the leader cleanly and the others carry on", { timeout: 60_000 }, async () => {
+    const leader = await cluster.leader();
+    const before = await ticket(leader);
+    assert.equal(await askPort(leader.port, "SHUTDOWN"), "OK");
+    assert.equal(await leader.process.exited, 0, leader.process.stderr());
+    assert.match(leader.process.stderr(), /node stopped/);
+    const next = await cluster.leader();
+    assert.notEqual(next, leader);
+    assert.ok((await ticket(next)) > before);
+  });
 });

@@ -45,6 +45,7 @@ describe("catching up by snapshot", () => {
     await waitFor("the follower to apply the writes", async () => (await askPort(follower.port, "GET")) === String(before));
     const stoppedAt = Number((await raftInfo(follower.port)).last_log_index);
     await follower.process.kill("SIGTERM");
+    assert.equal(await follower.process.exited, 0, "SIGTERM stops a node cleanly");
 
     await askPort(leader.port, "CLOCK");
     const count = await incr(leader.port, 4 * THRESHOLD);
