@@ -9,6 +9,7 @@ import {
   splitInlineArgs,
 } from "../../server/resp_parser.ts";
 import { encodeCommand } from "../../server/resp_writer.ts";
+import { concatBytes, splitAt } from "../helpers/chunks.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -27,11 +28,8 @@ function argsOf(result: ParseResult): string[] {
 function feedInChunks(bytes: Uint8Array, cuts: number[]): Uint8Array[][] {
   const queue = new ByteQueue();
   const commands: Uint8Array[][] = [];
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  let previous = 0;
-  for (const point of [...points, bytes.length]) {
-    queue.append(bytes.subarray(previous, point));
-    previous = point;
+  for (const chunk of splitAt(bytes, cuts)) {
+    queue.append(chunk);
     while (true) {
       const result = parseCommand(queue.bytes, queue.start, queue.end);
       if (result.kind === "error") throw new Error(result.message);
@@ -121,13 +119,7 @@ describe("RESP request parser", () => {
     const command = fc.array(argument, { minLength: 1, maxLength: 8 });
     fc.assert(
       fc.property(fc.array(command, { minLength: 1, maxLength: 10 }), fc.array(fc.nat(), { maxLength: 20 }), (commands, cuts) => {
-        const encoded = commands.map((args) => encodeCommand(args));
-        const stream = new Uint8Array(encoded.reduce((n, e) => n + e.length, 0));
-        let at = 0;
-        for (const e of encoded) {
-          stream.set(e, at);
-          at += e.length;
-        }
+        const stream = concatBytes(commands.map((args) => encodeCommand(args)));
         assert.deepEqual(feedInChunks(stream, cuts), commands);
       }),
       { numRuns: 300 },

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { ByteQueue } from "../../server/byte_queue.ts";
 import { parseReply, type Reply } from "../../server/resp_reply_parser.ts";
 import { encodeReply } from "../../server/resp_writer.ts";
+import { concatBytes, splitAt } from "../helpers/chunks.ts";
 import { type ReplyValue, resp } from "../../server/resp_values.ts";
 
 const dec = new TextDecoder();
@@ -62,20 +63,10 @@ describe("RESP reply writer", () => {
     })).node;
     fc.assert(
       fc.property(fc.array(tree, { minLength: 1, maxLength: 5 }), fc.array(fc.nat(), { maxLength: 10 }), (values, cuts) => {
-        const encoded = values.map(encodeReply);
-        const stream = new Uint8Array(encoded.reduce((n, e) => n + e.length, 0));
-        let at = 0;
-        for (const e of encoded) {
-          stream.set(e, at);
-          at += e.length;
-        }
         const queue = new ByteQueue();
         const parsed: Reply[] = [];
-        let previous = 0;
-        const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
-        for (const point of [...points, stream.length]) {
-          queue.append(stream.subarray(previous, point));
-          previous = point;
+        for (const chunk of splitAt(concatBytes(values.map(encodeReply)), cuts)) {
+          queue.append(chunk);
           while (true) {
             const result = parseReply(queue.bytes, queue.start, queue.end);
             if (result.kind === "error") throw new Error(result.message);
