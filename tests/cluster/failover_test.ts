@@ -3,7 +3,8 @@
  * cluster for ~10 s while the leader is SIGKILLed (and restarted) twice.
  * Every acknowledged ticket is unique, each client's tickets increase in
  * the order they were acknowledged, and none is lost: after healing, a new
- * ticket is greater than every acknowledged one.
+ * ticket is greater than every acknowledged one, also after the whole
+ * cluster is SIGKILLed and restarted.
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -74,13 +75,22 @@ describe("ticket cluster failover", () => {
     for (const client of clients) {
       for (const [kind, sample] of client.errorSamples) assert.ok(allowed.includes(kind), `unexpected error reply: ${sample}`);
     }
-    const healer = new LeaderFollowingClient(addresses);
-    try {
-      const next = Number(await healer.send(["TICKET"], Date.now() + 20_000));
-      const max = Math.max(...all);
-      assert.ok(next > max, `ticket after healing ${next} <= acknowledged ${max}`);
-    } finally {
-      healer.close();
-    }
+    const max = Math.max(...all);
+    const nextTicket = async () => {
+      const healer = new LeaderFollowingClient(addresses);
+      try {
+        return Number(await healer.send(["TICKET"], Date.now() + 20_000));
+      } finally {
+        healer.close();
+      }
+    };
+    const next = await nextTicket();
+    assert.ok(next > max, `ticket after healing ${next} <= acknowledged ${max}`);
+
+    // Acknowledged means on disk: SIGKILL the whole cluster at once, restart it, and nothing is lost.
+    await Promise.all(cluster.nodes.map((node) => node.process.kill("SIGKILL")));
+    await Promise.all(cluster.nodes.map((node) => cluster.restart(node)));
+    const afterCrash = await nextTicket();
+    assert.ok(afterCrash > next, `ticket after a whole-cluster crash ${afterCrash} <= ${next}`);
   });
 });
