@@ -1,0 +1,104 @@
+// kvdb.ts — a replicated Redis-like key-value store: SET (with EX expiry),
+// GET, DEL, KEYS, DBSIZE, MONITOR, SETRANDQUOTE, custom binary snapshots,
+// and an HTTP service on the same port (see lib/kvdb_http.ts).
+import { type App, type Args, type Machine, resp } from "../mod.ts";
+import { globMatch } from "../node/glob.ts";
+import { decodeKv, deleteKey, emptyKv, encodeKv, getLive, type KvData, liveCount, setKey, sweepExpired } from "./lib/kv_data.ts";
+import { kvdbHttp } from "./lib/kvdb_http.ts";
+import { monitorLine } from "./lib/monitor_line.ts";
+import { QUOTES } from "./lib/quotes.ts";
+
+const wrongArity = (args: Args) => new Error(`wrong number of arguments for '${args[0].toLowerCase()}' command`);
+const syntaxError = () => new Error("syntax error");
+
+/** Longest EX accepted: 100 years, so expiry times stay far inside int64 ns. */
+const MAX_EX_NS = 100n * 365n * 86_400n * 1_000_000_000n;
+
+/** "1", "2.5" seconds → ns; undefined unless a positive decimal. */
+function secondsToNs(text: string): bigint | undefined {
+  const match = /^(\d+)(?:\.(\d{1,9}))?$/.exec(text);
+  if (!match) return undefined;
+  const ns = BigInt(match[1]) * 1_000_000_000n + BigInt((match[2] ?? "").padEnd(9, "0"));
+  return ns > 0n && ns <= MAX_EX_NS ? ns : undefined;
+}
+
+// SET key value [EX seconds]
+function set(m: Machine<KvData>, args: Args) {
+  if (args.length < 3) return wrongArity(args);
+  let ttl = 0n;
+  for (let i = 3; i < args.length; i++) {
+    if (args[i].toLowerCase() !== "ex" || i + 1 === args.length) return syntaxError();
+    const ns = secondsToNs(args[++i]);
+    if (ns === undefined) return syntaxError();
+    ttl = ns;
+  }
+  const now = m.now();
+  // The value as bytes (binary-safe), copied out of the log entry.
+  setKey(m.data, args[1], { value: m.rawArgs[2].slice(), expires: ttl === 0n ? 0n : now + ttl });
+  return resp.ok;
+}
+
+export default {
+  name: "kvdb",
+  version: "0.1.0",
+  initialData: emptyKv,
+  snapshot: encodeKv,
+  restore: decodeKv,
+  // Expiry is deterministic: every replica sweeps at the same machine times.
+  tick: (m) => void sweepExpired(m.data, m.now()),
+  commands: {
+    set: { kind: "write", run: set },
+    // DEL key [key …]
+    del: {
+      kind: "write",
+      run: (m, args) => {
+        if (args.length < 2) return wrongArity(args);
+        let deleted = 0;
+        for (const key of args.slice(1)) if (deleteKey(m.data, key, m.now())) deleted++;
+        return resp.int(deleted);
+      },
+    },
+    // GET key — a key past its expiry is absent even before the next sweep.
+    get: {
+      kind: "read",
+      run: (m, args) => (args.length !== 2 ? wrongArity(args) : getLive(m.data, args[1], m.now())?.value ?? null),
+    },
+    // KEYS pattern — glob, sorted.
+    keys: {
+      kind: "read",
+      run: (m, args) => {
+        if (args.length !== 2) return wrongArity(args);
+        const now = m.now();
+        const keys: string[] = [];
+        for (const key of m.data.keys.keys()) {
+          if (getLive(m.data, key, now) && globMatch(args[1], key)) keys.push(key);
+        }
+        return keys.sort();
+      },
+    },
+    dbsize: {
+      kind: "read",
+      run: (m, args) => (args.length !== 1 ? wrongArity(args) : resp.int(liveCount(m.data, m.now()))),
+    },
+    // MONITOR — +OK, then every command any client sends to this node.
+    monitor: {
+      kind: "intermediate",
+      run: (c, args) => {
+        if (args.length !== 1) return wrongArity(args);
+        const stream = c.takeOver();
+        c.observeCommands((event) => stream.push(resp.simple(monitorLine(event))));
+        return resp.ok;
+      },
+    },
+    // SETRANDQUOTE key — picks a quote outside the log, then becomes SET key quote.
+    setrandquote: {
+      kind: "intermediate",
+      run: (c, args) => {
+        if (args.length !== 2) return wrongArity(args);
+        const quote = QUOTES[Math.floor(Math.random() * QUOTES.length)];
+        return c.rewrite(["SET", args[1], quote]);
+      },
+    },
+  },
+  services: [kvdbHttp],
+} satisfies App<KvData>;
