@@ -37,8 +37,12 @@ export async function askNode(cluster: Cluster, node: ClusterNode, ...args: stri
   }
 }
 
-export async function raftInfo(cluster: Cluster, node: ClusterNode): Promise<Record<string, string>> {
-  return pairs(await askNode(cluster, node, "RAFT", "INFO"));
+/** RAFT INFO of `node` (waiting out `LOADING`: a restarted node listens before it can answer). */
+export function raftInfo(cluster: Cluster, node: ClusterNode): Promise<Record<string, string>> {
+  return waitFor(`RAFT INFO from node ${node.id}`, async () => {
+    const reply = await askNode(cluster, node, "RAFT", "INFO");
+    return reply instanceof Error && /^LOADING/.test(reply.message) ? undefined : pairs(reply);
+  });
 }
 
 /** Sends a write until it is not refused with TRYAGAIN (the machine has no time before the first TICK). */
