@@ -97,6 +97,8 @@ describe("RAFT admin commands", () => {
     const now = pairs(await askPort(leader.port, "RAFT", "SNAPSHOT", "NOW"));
     assert.deepEqual(Object.keys(now), ["id", "size", "timestamp"]);
     assert.match(now.id, /^\d+-\d+-\d+$/);
+    // After TRANSFER the term is above 1: the restore below must not make a node lead below its snapshot's term.
+    assert.ok(Number(now.id.split("-")[0]) > 1, `snapshot ${now.id} is from term 1`);
     assert.match(now.timestamp, /^\d{19}$/);
     const list = await askPort(leader.port, "RAFT", "SNAPSHOT", "LIST");
     assert.ok(Array.isArray(list) && list.length >= 1);
@@ -154,7 +156,8 @@ describe("RAFT admin commands", () => {
     const node = await startNode(port, [
       TICKET_APP, "-n", "5", "-a", `127.0.0.1:${port}`, "-d", cluster.dataDir, "-j", leader.address, "--nonvoter", "-l", "verb",
     ]);
-    await waitFor("node 5 to join", async () => (await serverList(leader.port)).some((m) => m.id === "5"));
+    // (The leader lists a new member once the change is appended; one change at a time, so wait for it to commit.)
+    await waitFor("node 5's join to be accepted", () => /join accepted by/.test(node.stderr()));
     assert.equal((await serverList(leader.port)).find((m) => m.id === "5")?.voter, "false");
     assert.match(node.stderr(), /joining existing cluster at \S+ as nonvoter/);
     assert.equal(await askPort(leader.port, "RAFT", "SERVER", "REMOVE", "5"), "1");
