@@ -59,6 +59,7 @@ const secs = ((performance.now() - started) / 1000).toFixed(1);
 const faults = faultKinds.map((k) => `${k}=${summary.counts[k]}`).join(" ");
 console.log(
   `sim: seeds=${summary.seeds} (base ${base}) failed=${summary.failures.length} steps=${summary.steps} ` +
-    `ops=${summary.operations} maxRecoveryTicks=${summary.maxRecoveryTicks} time=${secs}s faults: ${faults}`,
+    `ops=${summary.operations} maxRecoveryTicks=${summary.maxRecoveryTicks} (seed ${summary.slowest?.seed}) ` +
+    `time=${secs}s faults: ${faults}`,
 );
 process.exit(summary.failures.length > 0 ? 1 : 0);

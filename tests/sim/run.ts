@@ -14,6 +14,8 @@ export interface Summary {
   steps: number;
   operations: number;
   maxRecoveryTicks: number;
+  /** Seed and size of the slowest recovery, to look at its trace. */
+  slowest: { seed: number; size: number } | undefined;
   counts: FaultCounts;
   failures: SimResult[];
 }
@@ -27,7 +29,7 @@ export function runSeeds(opts: {
   onProgress?: (done: number, summary: Summary) => void;
 }): Summary {
   const summary: Summary = {
-    seeds: 0, steps: 0, operations: 0, maxRecoveryTicks: 0, counts: emptyCounts(), failures: [],
+    seeds: 0, steps: 0, operations: 0, maxRecoveryTicks: 0, slowest: undefined, counts: emptyCounts(), failures: [],
   };
   for (let i = 0; i < opts.count; i++) {
     const seed = opts.base + i;
@@ -36,7 +38,10 @@ export function runSeeds(opts: {
     summary.seeds++;
     summary.steps += r.steps;
     summary.operations += r.operations;
-    if (r.ok) summary.maxRecoveryTicks = Math.max(summary.maxRecoveryTicks, r.recoveryTicks);
+    if (r.ok && r.recoveryTicks > summary.maxRecoveryTicks) {
+      summary.maxRecoveryTicks = r.recoveryTicks;
+      summary.slowest = { seed, size };
+    }
     for (const k of faultKinds) summary.counts[k] += r.counts[k];
     if (!r.ok) {
       summary.failures.push(r);
