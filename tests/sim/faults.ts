@@ -13,7 +13,7 @@ export function chaosStep(sim: Simulation): void {
   const ids = [...sim.servers.values()].filter((s) => !s.removed).map((s) => s.id);
   const leader = sim.leader();
   if (r < 0.14 && ids.length > 1) {
-    const shuffled = ids.slice().sort(() => sim.rng.next() - 0.5);
+    const shuffled = sim.rng.shuffle(ids);
     // Often isolate the leader, alone or with a few others.
     if (leader && sim.rng.chance(0.4)) {
       shuffled.splice(shuffled.indexOf(leader.id), 1);

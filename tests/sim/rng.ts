@@ -28,6 +28,16 @@ export class Rng {
     return items[Math.floor(this.next() * items.length)];
   }
 
+  /** A shuffled copy (Fisher–Yates; a random sort comparator differs between engines). */
+  shuffle<T>(items: readonly T[]): T[] {
+    const out = items.slice();
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [out[i], out[j]] = [out[j], out[i]];
+    }
+    return out;
+  }
+
   /** An independent generator derived from this one. */
   fork(): Rng {
     return new Rng(Math.floor(this.next() * 4294967296));
