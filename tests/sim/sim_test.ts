@@ -8,6 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { faultKinds } from "./network.ts";
 import { runSeeds } from "./run.ts";
+import { runSimulation } from "./simulation.ts";
 
 const seeds = 8000;
 
@@ -20,4 +21,15 @@ test(`simulator: ${seeds} seeds across sizes 1/3/5/7 stay safe, linearizable and
   assert.equal(summary.seeds, seeds);
   // Every kind of fault was actually exercised.
   for (const kind of faultKinds) assert.ok(summary.counts[kind] > 0, `no ${kind} injected`);
+});
+
+test("a seed replays exactly (same steps, faults and history)", () => {
+  for (const size of [3, 5]) {
+    const a = runSimulation({ seed: 4242, size });
+    const b = runSimulation({ seed: 4242, size, trace: true });
+    assert.equal(a.steps, b.steps);
+    assert.deepEqual(a.counts, b.counts);
+    assert.equal(a.operations, b.operations);
+    assert.ok(b.trace.length > 0);
+  }
 });
