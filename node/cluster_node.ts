@@ -355,7 +355,11 @@ export async function startClusterNode(
   context.dispatch = createDispatch(table, flags.auth !== undefined, catchAll);
   dispatch = observeCommands(context, filterResponses(app, context.dispatch, log));
 
+  // Service connections (e.g. idle HTTP keep-alive) are cut on stop: the listener's close waits for them.
+  const serviceSockets = new Set<Socket>();
   serveService = (service, socket, first) => {
+    serviceSockets.add(socket);
+    socket.once("close", () => serviceSockets.delete(socket));
     const client = new ServiceClient(socket);
     const api: ServiceApi = {
       send: async (args) => {
@@ -416,6 +420,7 @@ export async function startClusterNode(
     while (server.connectionCount > 0) await new Promise((resolve) => setTimeout(resolve, 10));
     await driver.close();
     await transport.close();
+    for (const socket of serviceSockets) socket.destroy();
     await serverClosed;
     await logStore.close();
     await stable.close();

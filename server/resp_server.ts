@@ -33,6 +33,8 @@ export interface RespServerOptions extends ConnectionOptions {
 export class RespServer {
   readonly #server: net.Server;
   readonly #connections = new Set<ClientConnection>();
+  /** Accepted sockets that have not sent their first bytes yet (nobody else would close them on stop). */
+  readonly #unsniffed = new Set<net.Socket>();
 
   private constructor(server: net.Server) {
     this.#server = server;
@@ -55,7 +57,10 @@ export class RespServer {
       const sniff = options.sniff;
       if (!sniff) return serveResp(socket);
       socket.on("error", () => {}); // until a handler takes the socket
+      server.#unsniffed.add(socket);
+      socket.once("close", () => server.#unsniffed.delete(socket));
       socket.once("data", (first: Uint8Array) => {
+        server.#unsniffed.delete(socket);
         socket.pause();
         if (!sniff(socket, first)) serveResp(socket, first);
       });
@@ -90,6 +95,7 @@ export class RespServer {
    */
   async close(graceMs = 0): Promise<void> {
     const listenerClosed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const socket of this.#unsniffed) socket.destroy();
     for (const conn of this.#connections) conn.closeAfterReplies();
     const deadline = Date.now() + graceMs;
     while (this.#connections.size > 0 && Date.now() < deadline) {
