@@ -10,7 +10,7 @@ import type { Redis } from "ioredis";
 import { cleanup, waitFor } from "../helpers/process.ts";
 import { ask, type Cluster, type ClusterNode, startCluster } from "../helpers/cluster.ts";
 import { QUOTES } from "../../examples/lib/quotes.ts";
-import { closeAll, firstWrite, redisCli, track } from "./support.ts";
+import { closeAll, firstWrite, redisCli, stopNode, track } from "./support.ts";
 import { rawConnect } from "./raw_socket.ts";
 
 const errorText = (reply: unknown) => (reply instanceof Error ? reply.message : `not an error: ${String(reply)}`);
@@ -206,5 +206,15 @@ describe("kvdb on a 3-node cluster", { timeout: 180_000 }, () => {
     bad.send("GET /x HTTP/1.1\r\nContent-Length: nope\r\n\r\n");
     await bad.expect(/^HTTP\/1\.1 400 Bad Request\r\n/);
     bad.close();
+  });
+
+  test("SIGTERM stops a node promptly despite an idle HTTP keep-alive connection and a silent one", async () => {
+    const http = track(await rawConnect(follower.port));
+    http.send("GET /_status HTTP/1.1\r\nHost: x\r\n\r\n");
+    await http.expect(/^HTTP\/1\.1 200 OK\r\n[^]*Connection: keep-alive\r\n/);
+    track(await rawConnect(follower.port)); // connected, sends nothing
+    const started = Date.now();
+    await stopNode(follower, 10_000);
+    assert.ok(Date.now() - started < 8_000, `stopping took ${Date.now() - started} ms`);
   });
 });

@@ -66,10 +66,15 @@ export async function waitApplied(cluster: Cluster, leader: ClusterNode): Promis
   }, 20_000);
 }
 
-/** SIGTERMs a node by PID and waits for a clean exit (code 0). */
-export async function stopNode(node: ClusterNode): Promise<void> {
+/** SIGTERMs a node by PID and waits (up to `timeoutMs`) for a clean exit (code 0). */
+export async function stopNode(node: ClusterNode, timeoutMs = 20_000): Promise<void> {
   signalProcess(node.process.pid, "SIGTERM");
-  const code = await node.process.exited;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const code = await Promise.race([
+    node.process.exited,
+    new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no exit within ${timeoutMs} ms`), timeoutMs))),
+  ]);
+  clearTimeout(timer);
   assert.equal(code, 0, `node ${node.id} exited with ${code}:\n${node.process.stderr()}`);
 }
 
