@@ -206,7 +206,7 @@ export class RaftDriver {
     } catch (error) {
       await install.abort().catch(() => {});
       this.#o.logger.warn(`snapshot from ${message.from} failed: ${(error as Error).message}`);
-      return;
+      throw error; // the transport tells the sender, whose core then retries
     }
     this.receive(message);
   }
