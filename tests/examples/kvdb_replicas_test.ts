@@ -44,7 +44,7 @@ describe("kvdb replicas (--openreads)", { timeout: 180_000 }, () => {
   });
 
   test("a key SET with EX 1 disappears on every node", async () => {
-    const sizes = async () => Promise.all(cluster.nodes.map((node) => askNode(cluster, node, "DBSIZE")));
+    const sizes = () => Promise.all(cluster.nodes.map((node) => askNode(cluster, node, "DBSIZE")));
     assert.equal(await ask(redis, "SET", "r:keep", "forever", "EX", "3600"), "OK");
     await waitApplied(cluster, leader);
     const before = await sizes();
