@@ -51,7 +51,6 @@ describe("kvdb replicas (--openreads)", { timeout: 180_000 }, () => {
     const setAt = Date.now();
     assert.equal(await ask(redis, "SET", "r:ttl", "short-lived", "EX", "1"), "OK");
     await waitFor("r:ttl on every node", async () => (await getEverywhere("r:ttl")).every((v) => v === "short-lived"));
-    assert.deepEqual(await sizes(), before.map((n) => Number(n) + 1));
     await waitFor("r:ttl to expire on every node", async () => (await getEverywhere("r:ttl")).every((v) => v === null), 15_000);
     const elapsed = Date.now() - setAt;
     // Machine time advances with the leader's TICKs (every 200 ms), so expiry is about 1 s after the SET.
