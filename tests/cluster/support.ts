@@ -1,13 +1,14 @@
 /**
  * Shared pieces of the multi-process cluster tests: the test app's path,
- * RESP one-shots by port, RAFT INFO as a record, starting a lone node, and a
- * client that follows the leader through failovers.
+ * RESP one-shots by port, RAFT INFO as a record, starting a lone node, a
+ * client that follows the leader through failovers, and a TCP proxy that
+ * can be frozen to cut a node off from its peers.
  */
 import { Redis } from "ioredis";
 import { execFile } from "node:child_process";
 import * as net from "node:net";
-import { type Spawned, spawnCli, waitFor, waitForPort } from "../helpers/process.ts";
-import { ask, type Cluster, type ClusterNode } from "../helpers/cluster.ts";
+import { type Spawned, spawnCli, waitForPort } from "../helpers/process.ts";
+import { ask, type ClusterNode } from "../helpers/cluster.ts";
 
 /** The clock test app, as `startCluster` wants it (a path relative to examples/). */
 export const CLOCK_EXAMPLE = "../tests/cluster/clock_app";
@@ -72,17 +73,6 @@ export async function startNode(port: number, args: string[]): Promise<Spawned> 
     }),
   ]);
   return child;
-}
-
-/** Waits until every running node has applied at least the leader's commit index. */
-export async function waitCaughtUp(cluster: Cluster, leader: ClusterNode, timeoutMs = 20_000): Promise<void> {
-  const target = Number((await raftInfo(leader.port)).commit_index);
-  await waitFor(`every node applied index ${target}`, async () => {
-    for (const node of cluster.nodes.filter(alive)) {
-      if (Number((await raftInfo(node.port)).applied_index) < target) return false;
-    }
-    return true;
-  }, timeoutMs);
 }
 
 /** Runs redis-cli with `args`; resolves with its stdout (trimmed) even when it exits non-zero. */
