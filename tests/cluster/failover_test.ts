@@ -10,7 +10,7 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { cleanup, waitFor } from "../helpers/process.ts";
 import { type ClusterNode, startCluster } from "../helpers/cluster.ts";
-import { alive, LeaderFollowingClient } from "./support.ts";
+import { alive, LeaderFollowingClient, raftInfo } from "./support.ts";
 
 const CLIENTS = 20;
 const LOAD_MS = 10_000;
@@ -19,78 +19,98 @@ describe("ticket cluster failover", () => {
   after(() => cleanup());
 
   test("20 clients, leader SIGKILLed twice: tickets unique, increasing per client, none lost", { timeout: 120_000 }, async () => {
-    const cluster = await startCluster("ticket", 3);
-    const addresses = cluster.nodes.map((n) => n.address);
-    const acked: string[][] = Array.from({ length: CLIENTS }, () => []);
-    const clients = Array.from({ length: CLIENTS }, () => new LeaderFollowingClient(addresses));
-    const start = Date.now();
-    const stopAt = start + LOAD_MS;
-    let ackedAfterLastKill = 0;
-    let killsDone = 0;
+    await failover();
+  });
 
-    const load = clients.map(async (client, i) => {
-      while (Date.now() < stopAt) {
-        const reply = await client.send(["TICKET"], stopAt);
-        if (reply === undefined) break;
-        assert.match(String(reply), /^\d+$/, `client ${i} got ${String(reply)}`);
-        acked[i].push(String(reply));
-        if (killsDone === 2) ackedAfterLastKill++;
-      }
-    });
-
-    const killed: ClusterNode[] = [];
-    const chaos = (async () => {
-      for (const at of [2_000, 5_500]) {
-        await waitFor(`load to run ${at} ms`, () => Date.now() - start >= at, LOAD_MS);
-        const leader = await cluster.leader();
-        await leader.process.kill("SIGKILL");
-        killed.push(leader);
-        // A new leader among the survivors, then the killed node comes back.
-        await waitFor("a new leader", async () => (await cluster.leader()) !== leader, 20_000);
-        await cluster.restart(leader);
-        killsDone++;
-      }
-    })();
-
+  // The same with a snapshot every 50 entries: snapshots, compaction and
+  // snapshot installs happen while nodes die and come back.
+  test("the same with frequent automatic snapshots", { timeout: 120_000 }, async () => {
+    process.env.UHAHA_SNAPSHOT_THRESHOLD = "50";
     try {
-      await Promise.all([chaos, ...load]);
+      await failover(true);
     } finally {
-      for (const client of clients) client.close();
+      delete process.env.UHAHA_SNAPSHOT_THRESHOLD;
     }
-
-    // Heal: every node runs, one leader; a new ticket beats every acknowledged one.
-    assert.ok(cluster.nodes.every(alive), "all nodes run again");
-    assert.equal(killed.length, 2);
-    const all = acked.flat().map(Number);
-    assert.ok(all.length > 100, `only ${all.length} tickets acknowledged`);
-    assert.equal(new Set(all).size, all.length, "a ticket was acknowledged twice");
-    for (const [i, tickets] of acked.entries()) {
-      for (let j = 1; j < tickets.length; j++) {
-        assert.ok(Number(tickets[j]) > Number(tickets[j - 1]), `client ${i}: ${tickets[j - 1]} then ${tickets[j]}`);
-      }
-    }
-    assert.ok(ackedAfterLastKill > 0, "no ticket acknowledged after the second failover");
-    // Only the errors a failover explains: redirects, no leader, retry, a node starting or stopping, dead connections.
-    const allowed = ["MOVED", "CLUSTERDOWN", "TRYAGAIN", "LOADING", "SHUTDOWN", "connection"];
-    for (const client of clients) {
-      for (const [kind, sample] of client.errorSamples) assert.ok(allowed.includes(kind), `unexpected error reply: ${sample}`);
-    }
-    const max = Math.max(...all);
-    const nextTicket = async () => {
-      const healer = new LeaderFollowingClient(addresses);
-      try {
-        return Number(await healer.send(["TICKET"], Date.now() + 20_000));
-      } finally {
-        healer.close();
-      }
-    };
-    const next = await nextTicket();
-    assert.ok(next > max, `ticket after healing ${next} <= acknowledged ${max}`);
-
-    // Acknowledged means on disk: SIGKILL the whole cluster at once, restart it, and nothing is lost.
-    await Promise.all(cluster.nodes.map((node) => node.process.kill("SIGKILL")));
-    await Promise.all(cluster.nodes.map((node) => cluster.restart(node)));
-    const afterCrash = await nextTicket();
-    assert.ok(afterCrash > next, `ticket after a whole-cluster crash ${afterCrash} <= ${next}`);
   });
 });
+
+async function failover(expectSnapshots = false): Promise<void> {
+  const cluster = await startCluster("ticket", 3);
+  const addresses = cluster.nodes.map((n) => n.address);
+  const acked: string[][] = Array.from({ length: CLIENTS }, () => []);
+  const clients = Array.from({ length: CLIENTS }, () => new LeaderFollowingClient(addresses));
+  const start = Date.now();
+  const stopAt = start + LOAD_MS;
+  let ackedAfterLastKill = 0;
+  let killsDone = 0;
+
+  const load = clients.map(async (client, i) => {
+    while (Date.now() < stopAt) {
+      const reply = await client.send(["TICKET"], stopAt);
+      if (reply === undefined) break;
+      assert.match(String(reply), /^\d+$/, `client ${i} got ${String(reply)}`);
+      acked[i].push(String(reply));
+      if (killsDone === 2) ackedAfterLastKill++;
+    }
+  });
+
+  const killed: ClusterNode[] = [];
+  const chaos = (async () => {
+    for (const at of [2_000, 5_500]) {
+      await waitFor(`load to run ${at} ms`, () => Date.now() - start >= at, LOAD_MS);
+      const leader = await cluster.leader();
+      await leader.process.kill("SIGKILL");
+      killed.push(leader);
+      // A new leader among the survivors, then the killed node comes back.
+      await waitFor("a new leader", async () => (await cluster.leader()) !== leader, 20_000);
+      await cluster.restart(leader);
+      killsDone++;
+    }
+  })();
+
+  try {
+    await Promise.all([chaos, ...load]);
+  } finally {
+    for (const client of clients) client.close();
+  }
+
+  // Heal: every node runs, one leader; a new ticket beats every acknowledged one.
+  assert.ok(cluster.nodes.every(alive), "all nodes run again");
+  assert.equal(killed.length, 2);
+  const all = acked.flat().map(Number);
+  assert.ok(all.length > 100, `only ${all.length} tickets acknowledged`);
+  assert.equal(new Set(all).size, all.length, "a ticket was acknowledged twice");
+  for (const [i, tickets] of acked.entries()) {
+    for (let j = 1; j < tickets.length; j++) {
+      assert.ok(Number(tickets[j]) > Number(tickets[j - 1]), `client ${i}: ${tickets[j - 1]} then ${tickets[j]}`);
+    }
+  }
+  assert.ok(ackedAfterLastKill > 0, "no ticket acknowledged after the second failover");
+  // Only the errors a failover explains: redirects, no leader, retry, a node starting or stopping, dead connections.
+  const allowed = ["MOVED", "CLUSTERDOWN", "TRYAGAIN", "LOADING", "SHUTDOWN", "connection"];
+  for (const client of clients) {
+    for (const [kind, sample] of client.errorSamples) assert.ok(allowed.includes(kind), `unexpected error reply: ${sample}`);
+  }
+  const max = Math.max(...all);
+  const nextTicket = async () => {
+    const healer = new LeaderFollowingClient(addresses);
+    try {
+      return Number(await healer.send(["TICKET"], Date.now() + 20_000));
+    } finally {
+      healer.close();
+    }
+  };
+  const next = await nextTicket();
+  assert.ok(next > max, `ticket after healing ${next} <= acknowledged ${max}`);
+
+  // Acknowledged means on disk: SIGKILL the whole cluster at once, restart it, and nothing is lost.
+  await Promise.all(cluster.nodes.map((node) => node.process.kill("SIGKILL")));
+  await Promise.all(cluster.nodes.map((node) => cluster.restart(node)));
+  const afterCrash = await nextTicket();
+  assert.ok(afterCrash > next, `ticket after a whole-cluster crash ${afterCrash} <= ${next}`);
+  if (expectSnapshots) {
+    const leader = await cluster.leader();
+    assert.ok(Number((await raftInfo(leader.port)).last_snapshot_index) > 0, "no automatic snapshot was taken");
+  }
+  await Promise.all(cluster.nodes.map((node) => node.process.kill()));
+}
