@@ -3,7 +3,7 @@
  * `cli.ts` process on a free port with its own data dir, joined to node 1.
  */
 import { Redis } from "ioredis";
-import { freePort, makeTempDir, REPO_ROOT, type Spawned, spawnCli, waitFor, waitForPort } from "./process.ts";
+import { freePort, makeTempDir, onCleanup, REPO_ROOT, type Spawned, spawnCli, waitFor, waitForPong } from "./process.ts";
 
 export interface ClusterNode {
   readonly id: number;
@@ -42,7 +42,7 @@ export function appPath(example: string): string {
 async function spawnNode(node: ClusterNode): Promise<void> {
   node.process = spawnCli([...node.args]);
   await Promise.race([
-    waitForPort(node.port, STARTUP_TIMEOUT_MS),
+    waitForPong(node.port, STARTUP_TIMEOUT_MS),
     node.process.exited.then((code) => {
       throw new Error(`node ${node.id} exited with ${code}:\n${node.process.stderr()}`);
     }),
@@ -65,6 +65,8 @@ export async function startCluster(example: string, size: number, extraArgs: str
     ],
   }));
   const clients: Redis[] = [];
+  // ioredis reconnects forever to a killed node, which would keep the test process alive.
+  onCleanup(() => clients.forEach((redis) => redis.disconnect()));
   const cluster: Cluster = {
     nodes,
     dataDir,

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
 import * as net from "node:net";
+import * as tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -132,6 +133,30 @@ export function waitForPort(port: number, timeoutMs = 20_000): Promise<true> {
     }), timeoutMs);
 }
 
+/**
+ * Resolves once the node at `port` answers PING (PONG, or NOAUTH): it listens
+ * before it has loaded its data, and answers `-LOADING` until then.
+ */
+export function waitForPong(port: number, timeoutMs = 30_000, useTls = false): Promise<true> {
+  return waitFor(`a PONG from port ${port}`, () =>
+    new Promise<boolean>((resolve) => {
+      const socket = useTls
+        ? tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => socket.write("PING\r\n"))
+        : net.connect({ host: "127.0.0.1", port }, () => socket.write("PING\r\n"));
+      let reply = "";
+      socket.on("data", (chunk) => {
+        reply += chunk;
+        if (reply.includes("\r\n")) {
+          socket.destroy();
+          // NOAUTH: a node with --auth, ready but wanting a password.
+          resolve(reply.startsWith("+PONG") || reply.startsWith("-NOAUTH"));
+        }
+      });
+      socket.on("error", () => resolve(false));
+      socket.on("close", () => resolve(false));
+    }), timeoutMs);
+}
+
 /** Resident memory of a process in KiB, from /proc. */
 export async function residentKiB(pid: number): Promise<number> {
   const { readFile } = await import("node:fs/promises");
@@ -154,8 +179,17 @@ export function removeTempDirs(): void {
   tempDirs.clear();
 }
 
+const cleanupHooks = new Set<() => void | Promise<void>>();
+
+/** Registers something `cleanup` must also undo (e.g. disconnect clients). */
+export function onCleanup(hook: () => void | Promise<void>): void {
+  cleanupHooks.add(hook);
+}
+
 /** Kills every process and removes every temp dir these helpers made. */
 export async function cleanup(): Promise<void> {
+  for (const hook of cleanupHooks) await hook();
+  cleanupHooks.clear();
   await killAll();
   removeTempDirs();
 }
@@ -169,7 +203,7 @@ export async function startCliNode(extraArgs: string[] = []): Promise<{ node: Sp
   const dataArgs = extraArgs.includes("-d") ? [] : ["-d", makeTempDir()];
   const node = spawnCli(["-a", `127.0.0.1:${port}`, ...dataArgs, ...extraArgs]);
   await Promise.race([
-    waitForPort(port),
+    waitForPong(port, 30_000, extraArgs.includes("--tls-cert")),
     node.exited.then((code) => {
       throw new Error(`node exited with ${code} before listening:\n${node.stderr()}`);
     }),

@@ -15,6 +15,7 @@ const APP = (events: string) => `
 import { appendFileSync } from "node:fs";
 import { type App, resp } from ${JSON.stringify(join(REPO_ROOT, "mod.ts"))};
 let connections = 0;
+let refuseNext = false;
 const note = (line: string) => appendFileSync(${JSON.stringify(events)}, line + "\\n");
 export default {
   name: "hooks",
@@ -34,9 +35,13 @@ export default {
         return resp.ok;
       },
     },
+    refusenext: { kind: "intermediate", run: () => { refuseNext = true; return resp.ok; } },
     "*": { kind: "intermediate", run: (_c, args) => "caught " + args[0] },
   },
-  connOpened: () => (++connections === 3 ? false : { context: { n: connections } }),
+  connOpened: () => {
+    if (refuseNext) return (refuseNext = false);
+    return { context: { n: ++connections } };
+  },
   connClosed: (conn) => note("closed " + JSON.stringify(conn.context)),
   responseFilter: (args, reply) => (args[0].toLowerCase() === "shout" && typeof reply === "string" ? reply.toUpperCase() : reply),
   stateChange: (state) => note("state " + state),
@@ -65,18 +70,19 @@ describe("app hooks", () => {
     await waitFor("state leader", () => readFileSync(events, "utf8").includes("state leader"));
   });
 
-  test("connOpened gives each connection a context, and refuses the third", async () => {
+  test("connOpened gives each connection a context, or refuses it", async () => {
     const first = await RawClient.connect(port);
     const second = await RawClient.connect(port);
-    assert.equal(await command(first, "WHOAMI"), '{"n":1}');
-    assert.equal(await command(second, "WHOAMI"), '{"n":2}');
+    const n = JSON.parse(String(await command(first, "WHOAMI"))).n;
+    assert.equal(await command(second, "WHOAMI"), JSON.stringify({ n: n + 1 }));
+    assert.equal(await command(second, "REFUSENEXT"), "OK");
     // The node meets a client at its first bytes (it tells clients from peers by them).
     const third = await RawClient.connect(port);
     third.send("PING");
     await third.waitClosed();
     assert.deepEqual(await third.read(), []);
     first.close();
-    await waitFor("connClosed", () => readFileSync(events, "utf8").includes('closed {"n":1}'));
+    await waitFor("connClosed", () => readFileSync(events, "utf8").includes(`closed {"n":${n}}`));
     second.close();
   });
 
