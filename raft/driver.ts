@@ -164,7 +164,9 @@ export class RaftDriver {
         entries,
       },
     );
-    return new RaftDriver(options, core, snapshot.index);
+    const driver = new RaftDriver(options, core, snapshot.index);
+    driver.#machineIndex = snapshot.index;
+    return driver;
   }
 
   /** Connects the transport and starts ticking. */
@@ -413,11 +415,16 @@ export class RaftDriver {
       await reader.close();
     }
     this.#lastSnapshotIndex = meta.index;
+    this.#machineIndex = meta.index;
     this.#updatePeers();
     this.#o.logger.info(`installed snapshot ${info.id}`);
   }
 
+  /** Index of the last entry applied to the machine (or of the snapshot it was restored from). */
+  #machineIndex = 0;
+
   #applyEntry(entry: LogEntry): void {
+    this.#machineIndex = entry.index;
     let result: unknown = undefined;
     if (entry.kind === EntryKind.Command) result = this.#o.applier.apply(entry.data, entry.index);
     const waiter = this.#proposals.get(entry.index);
@@ -466,11 +473,15 @@ export class RaftDriver {
   snapshotNow(): Promise<SnapshotInfo> {
     if (this.#snapshotting) return this.#snapshotting;
     const run = async () => {
-      const index = this.#core.appliedIndex;
-      const term = this.#core.termAt(index) ?? 0;
+      // Entries applied to the machine but not yet advance()d are unknown to the
+      // core; let the Ready loop catch up, then snapshot with no await between.
+      while (this.#machineIndex > this.#core.appliedIndex) await this.#pumpDone;
+      const index = this.#machineIndex;
+      // The configuration in effect at `index`, not the latest appended one
+      // (a membership change may still be in flight).
+      const { term, config } = this.#core.snapshotMetaAt(index);
       const bytes = this.#o.applier.snapshot();
       const header = this.#o.applier.snapshotHeader();
-      const config = this.#core.config;
       const sink = await this.#o.snapshots.create({
         index,
         term,
@@ -482,7 +493,7 @@ export class RaftDriver {
       const info = await sink.commit();
       const previous = this.#lastSnapshotIndex;
       this.#lastSnapshotIndex = index;
-      if (previous > 0 && previous <= this.#core.appliedIndex) {
+      if (previous > 0 && previous <= Math.min(index, this.#core.appliedIndex)) {
         const meta = this.#core.compact(previous);
         if (meta.index > this.#o.log.firstIndex() - 1 && meta.index <= this.#o.log.lastIndex()) {
           await this.#o.log.compactPrefix(meta.index);

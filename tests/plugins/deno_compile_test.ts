@@ -19,7 +19,9 @@ after(() => cleanup());
 
 test("the compile task runs deno compile with all permissions into dist/", () => {
   const config = JSON.parse(readFileSync(join(REPO_ROOT, "deno.json"), "utf8"));
-  assert.equal(config.tasks.compile, "deno compile -A --output dist/uhaha-app");
+  // The tasks name the Deno binary `npm ci` installs: `deno task` would otherwise
+  // take node_modules/.bin/deno for an npm script and fail to run it.
+  assert.equal(config.tasks.compile, "./node_modules/deno/deno compile -A --output dist/uhaha-app");
 });
 
 test("the sample main file type-checks", () => {
