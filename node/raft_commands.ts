@@ -23,7 +23,7 @@ const HELP = [
   "RAFT SNAPSHOT NOW",
   "RAFT SNAPSHOT LIST",
   "RAFT SNAPSHOT FILE id",
-  "RAFT SNAPSHOT READ id [RANGE start end]",
+  "RAFT SNAPSHOT READ id [RANGE offset limit]",
   "RAFT TRANSFER id",
   "RAFT HELP",
 ];
@@ -133,12 +133,13 @@ export function raftCommand(node: NodeContext): CommandSpec {
         if (sub === "file") return args.length === 2 ? path.resolve(reader.file) : wrongArity();
         if (args.length === 2) return await reader.readRange(0, reader.info.size);
         if (args.length !== 5 || args[2].toLowerCase() !== "range") return new Error("syntax error");
-        const start = Number(args[3]);
-        const end = Number(args[4]);
-        if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-          return new Error("invalid range: expected 0 <= start <= end");
+        // As uhaha: `limit` bytes from `offset` (offset ≥ 0, limit > 0).
+        const offset = Number(args[3]);
+        const limit = Number(args[4]);
+        if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(limit) || offset < 0 || limit <= 0) {
+          return new Error("invalid range: expected offset >= 0 and limit > 0");
         }
-        return await reader.readRange(start, end);
+        return await reader.readRange(offset, offset + limit);
       } finally {
         await reader.close();
       }
