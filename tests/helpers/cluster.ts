@@ -39,8 +39,11 @@ export function appPath(example: string): string {
   return `${REPO_ROOT}examples/${example}.ts`;
 }
 
-async function spawnNode(node: ClusterNode): Promise<void> {
-  node.process = spawnCli([...node.args]);
+/** Starts one node process from its arguments (default: cli.ts on this runtime). */
+export type NodeLauncher = (args: string[]) => Spawned;
+
+async function spawnNode(node: ClusterNode, launch: NodeLauncher): Promise<void> {
+  node.process = launch([...node.args]);
   await Promise.race([
     waitForPong(node.port, STARTUP_TIMEOUT_MS),
     node.process.exited.then((code) => {
@@ -50,7 +53,12 @@ async function spawnNode(node: ClusterNode): Promise<void> {
 }
 
 /** Starts `size` nodes of `example` (node 1 bootstraps, the others join it). */
-export async function startCluster(example: string, size: number, extraArgs: string[] = []): Promise<Cluster> {
+export async function startCluster(
+  example: string,
+  size: number,
+  extraArgs: string[] = [],
+  launch: NodeLauncher = (args) => spawnCli(args),
+): Promise<Cluster> {
   const dataDir = makeTempDir("uhaha-cluster-");
   const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
   const nodes: ClusterNode[] = ports.map((port, i) => ({
@@ -89,11 +97,11 @@ export async function startCluster(example: string, size: number, extraArgs: str
         }
         return undefined;
       }, timeoutMs),
-    restart: (node) => spawnNode(node),
+    restart: (node) => spawnNode(node, launch),
   };
-  await spawnNode(nodes[0]);
+  await spawnNode(nodes[0], launch);
   await cluster.leader();
-  for (const node of nodes.slice(1)) await spawnNode(node);
+  for (const node of nodes.slice(1)) await spawnNode(node, launch);
   // Every node is in the configuration once the leader lists them all.
   const leader = await cluster.leader();
   await waitFor(`${size} members`, async () => {
