@@ -48,6 +48,8 @@ export function runAppCommand(
           } catch (error) {
             return clientError(node, error);
           }
+        } else if (!node.isLoaded()) {
+          return new Error("LOADING node is still applying its log; local state is behind");
         } else if (node.driver.leaderId === 0 && node.driver.role !== "leader") {
           return new Error("CLUSTERDOWN no leader known, local state may be far behind");
         }

@@ -329,6 +329,7 @@ export async function startClusterNode(
     snapshots,
     snapshotDir,
     openReads: flags.openReads,
+    isLoaded: () => loaded,
     tryErrors: flags.tryErrors,
     log,
     startupLastIndex,

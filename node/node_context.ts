@@ -20,6 +20,8 @@ export interface NodeContext {
   /** Directory of the snapshot store (RAFT SNAPSHOT FILE answers absolute paths in it). */
   readonly snapshotDir: string;
   readonly openReads: boolean;
+  /** True once the node has applied the log it had at start-up ("logs loaded"). */
+  isLoaded(): boolean;
   /** Answer redirects with `-TRY addr` instead of `-MOVED 0 addr`. */
   readonly tryErrors: boolean;
   readonly log: Logger;

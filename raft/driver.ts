@@ -63,6 +63,11 @@ export interface DriverOptions {
   readonly electionTicks?: number;
   /** Take a snapshot after this many applied entries. Default 8192. */
   readonly snapshotThresholdEntries?: number;
+  /**
+   * Also take one this often (ms) when anything was applied since the last,
+   * so a quiet node's log and restart replay stay short. Default 120000.
+   */
+  readonly snapshotIntervalMs?: number;
   /** A proposal that has not resolved after this long gets OutcomeUnknownError. Default 10 s. */
   readonly proposalTimeoutMs?: number;
   /** Called whenever role, term or leader changes. */
@@ -107,6 +112,7 @@ export class RaftDriver {
   #again = false;
   #closed = false;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #snapshotTimer: ReturnType<typeof setInterval> | undefined;
   #lastSnapshotIndex: number;
   #snapshotting: Promise<SnapshotInfo> | undefined;
   #lastState = { role: "follower" as RoleKind, term: -1, leaderId: -1 };
@@ -182,6 +188,7 @@ export class RaftDriver {
       this.#core.tick();
       this.#kick();
     }, this.#o.tickMs ?? 100);
+    this.#snapshotTimer = setInterval(() => this.#maybeSnapshot(true), this.#o.snapshotIntervalMs ?? 120_000);
     this.#kick();
   }
 
@@ -317,7 +324,8 @@ export class RaftDriver {
     for (const waiter of this.#reads.values()) waiter.reject(this.#fatal);
     this.#reads.clear();
     this.#closed = true;
-    if (this.#timer) clearInterval(this.#timer);
+    clearInterval(this.#timer);
+    clearInterval(this.#snapshotTimer);
   }
 
   async #persist(ready: Ready): Promise<void> {
@@ -457,8 +465,8 @@ export class RaftDriver {
 
   // ---- snapshots ----------------------------------------------------------
 
-  #maybeSnapshot(): void {
-    const threshold = this.#o.snapshotThresholdEntries ?? 8192;
+  #maybeSnapshot(intervalElapsed = false): void {
+    const threshold = intervalElapsed ? 1 : this.#o.snapshotThresholdEntries ?? 8192;
     if (this.#closed || this.#snapshotting) return;
     if (this.#core.appliedIndex - this.#lastSnapshotIndex < threshold) return;
     this.snapshotNow().catch((error) => this.#o.logger.warn(`automatic snapshot failed: ${error.message}`));
@@ -550,7 +558,8 @@ export class RaftDriver {
   /** Stops ticking; pending proposals fail with ShutdownError. Closes nothing it did not open. */
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#timer) clearInterval(this.#timer);
+    clearInterval(this.#timer);
+    clearInterval(this.#snapshotTimer);
     await this.#pumpDone;
     await this.#snapshotting?.catch(() => {});
     for (const waiter of this.#proposals.values()) {
