@@ -244,7 +244,8 @@ export async function startClusterNode(
   } else if (!joining) {
     initialConfig = self;
     log.info("bootstrapping new cluster");
-    log.info(`connect with: redis-cli -p ${server.port}; add a node by starting another with -n 2 -a <addr> -j ${advertise}`);
+    const nextAddress = formatHostPort(listenHost === "0.0.0.0" ? "127.0.0.1" : listenHost, server.port + 1);
+    log.info(`connect with: redis-cli -p ${server.port}; add a node: the same command with -n 2 -a ${nextAddress} -j ${advertise}`);
   }
 
   const machine = new ReplicatedMachine(app);

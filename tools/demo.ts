@@ -14,7 +14,8 @@ function startNode(id: number): ChildProcess {
     "-n", String(id), "-a", `127.0.0.1:${11000 + id}`, "-d", "data/demo",
     ...(id === 1 ? [] : ["-j", "127.0.0.1:11001"]),
   ];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "inherit", "pipe"] });
+  // Own process group: Ctrl-C reaches only this script, which stops each node once.
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "inherit", "pipe"], detached: true });
   child.stderr!.on("data", (chunk: Buffer) => {
     for (const line of chunk.toString().split("\n").filter(Boolean)) process.stderr.write(`[node ${id}] ${line}\n`);
   });
