@@ -107,15 +107,16 @@ export class ReplicatedMachine<D> {
   }
 
   #view(rawArgs: readonly Uint8Array[]): Machine<D> {
-    const machine = this;
+    const getData = () => this.data;
+    const setData = (value: D) => (this.data = value);
     return {
       get data() {
-        return machine.data;
+        return getData();
       },
       set data(value: D) {
-        machine.data = value;
+        setData(value);
       },
-      now: () => machine.timeNs,
+      now: () => this.timeNs,
       rand: this.#rand,
       rawArgs,
     };

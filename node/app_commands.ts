@@ -50,7 +50,7 @@ export function runAppCommand(
           }
         } else if (!node.isLoaded()) {
           return new Error("LOADING node is still applying its log; local state is behind");
-        } else if (node.driver.leaderId === 0 && node.driver.role !== "leader") {
+        } else if (node.driver.status.leaderId === 0 && node.driver.status.role !== "leader") {
           return new Error("CLUSTERDOWN no leader known, local state may be far behind");
         }
         return node.machine.read(rawArgs);

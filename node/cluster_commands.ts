@@ -25,8 +25,8 @@ export function clusterCommand(node: NodeContext): CommandSpec {
     summary: "CLUSTER INFO|SLOTS|NODES|HELP: the cluster as Redis Cluster clients see it (the leader owns all slots).",
     run: (_conn, args) => {
       const driver = node.driver;
-      const members = driver.config.members;
-      const leaderAddress = driver.addressOf(driver.leaderId);
+      const members = driver.status.config.members;
+      const leaderAddress = driver.addressOf(driver.status.leaderId);
       switch (argText(args[1]).toLowerCase()) {
         case "info":
           return [
@@ -37,22 +37,22 @@ export function clusterCommand(node: NodeContext): CommandSpec {
             "cluster_slots_fail:0",
             `cluster_known_nodes:${members.length}`,
             `cluster_size:${members.length}`,
-            `cluster_current_epoch:${driver.commitIndex}`,
-            `cluster_my_epoch:${driver.term}`,
+            `cluster_current_epoch:${driver.status.commitIndex}`,
+            `cluster_my_epoch:${driver.status.term}`,
             "",
           ].join("\r\n");
         case "slots": {
           if (!leaderAddress) return new Error("CLUSTERDOWN The cluster is down");
           const { host, port } = splitAddress(leaderAddress);
-          return [[resp.int(0), resp.int(16383), [host, resp.int(port), clusterNodeId(driver.leaderId)]]];
+          return [[resp.int(0), resp.int(16383), [host, resp.int(port), clusterNodeId(driver.status.leaderId)]]];
         }
         case "nodes":
           return members.map((m) => {
             const { port } = splitAddress(m.address);
-            const isLeader = m.id === driver.leaderId;
+            const isLeader = m.id === driver.status.leaderId;
             const flags = (m.id === node.nodeId ? "myself," : "") + (isLeader ? "master" : "slave");
-            const master = isLeader ? "-" : (driver.leaderId ? clusterNodeId(driver.leaderId) : "-");
-            return `${clusterNodeId(m.id)} ${m.address}@${port} ${flags} ${master} 0 0 ${driver.term} connected` +
+            const master = isLeader ? "-" : (driver.status.leaderId ? clusterNodeId(driver.status.leaderId) : "-");
+            return `${clusterNodeId(m.id)} ${m.address}@${port} ${flags} ${master} 0 0 ${driver.status.term} connected` +
               (isLeader ? " 0-16383" : "");
           }).join("\n") + "\n";
         case "help":

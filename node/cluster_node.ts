@@ -15,11 +15,10 @@ import type { MembershipConfig } from "../raft/core/types.ts";
 import { openFileLogStore, openFileSnapshotStore, openFileStableStore } from "../raft/storage/mod.ts";
 import { PeerTransport } from "../raft/transport/peer_transport.ts";
 import { isPeerPrefix } from "../raft/transport/handshake.ts";
-import { argText, CommandTable, createDispatch } from "../server/command_table.ts";
-import { type Client, type ClientConnection, type Dispatch, formatAddress, newClientId } from "../server/client_connection.ts";
+import { CommandTable, createDispatch } from "../server/command_table.ts";
+import { callHook, connectionOpened, filterResponses, observeCommands, ServiceClient } from "./app_hooks.ts";
 import type { Socket } from "node:net";
 import type { Service, ServiceApi } from "../machine/app.ts";
-import type { ReplyValue } from "../server/resp_values.ts";
 import { connectionCommands } from "../server/connection_commands.ts";
 import { RespServer } from "../server/resp_server.ts";
 import { appCommandSpecs } from "./app_commands.ts";
@@ -95,83 +94,6 @@ function randomSeed(): bigint {
 
 function formatHostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** The client a service's `send` runs as: authenticated, no socket of its own to reply on. */
-class ServiceClient implements Client {
-  readonly id = newClientId();
-  readonly remoteAddress: string;
-  authenticated = true;
-  context: unknown = undefined;
-  readonly gone: Promise<void>;
-  constructor(socket: Socket) {
-    this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
-    this.gone = new Promise((resolve) => socket.once("close", () => resolve()));
-  }
-  closeAfterReplies(): void {}
-  push(): void {}
-}
-
-/** Runs an application hook; a hook's exception is logged, never fatal. */
-function callHook(log: Logger, name: string, run: () => void): void {
-  try {
-    run();
-  } catch (error) {
-    log.warn(`${name} hook failed: ${(error as Error).message}`);
-  }
-}
-
-function connectionOpened(app: App<unknown>, conn: ClientConnection, log: Logger): boolean {
-  if (!app.connOpened) return true;
-  try {
-    const verdict = app.connOpened({ remoteAddress: conn.remoteAddress });
-    if (verdict === false) return false;
-    if (typeof verdict === "object" && verdict !== null && "context" in verdict) conn.context = verdict.context;
-    return true;
-  } catch (error) {
-    log.warn(`connOpened hook failed, refusing ${conn.remoteAddress}: ${(error as Error).message}`);
-    return false;
-  }
-}
-
-/** Tells MONITOR-like observers about every command before it runs (AUTH's password hidden). */
-function observeCommands(node: NodeContext, dispatch: Dispatch): Dispatch {
-  return (conn, rawArgs) => {
-    if (node.commandObservers.size > 0) {
-      const isAuth = argText(rawArgs[0]).toLowerCase() === "auth";
-      const event = {
-        timeMs: performance.timeOrigin + performance.now(),
-        remoteAddress: conn.remoteAddress,
-        args: isAuth ? [rawArgs[0], new TextEncoder().encode("(redacted)")] : rawArgs,
-      };
-      for (const listener of node.commandObservers) {
-        try {
-          listener(event);
-        } catch (error) {
-          node.log.warn(`command observer failed: ${(error as Error).message}`);
-        }
-      }
-    }
-    return dispatch(conn, rawArgs);
-  };
-}
-
-/** Applies the app's responseFilter to every reply (sync or async). */
-function filterResponses(app: App<unknown>, dispatch: Dispatch, log: Logger): Dispatch {
-  const filter = app.responseFilter;
-  if (!filter) return dispatch;
-  return (conn, rawArgs) => {
-    const apply = (reply: ReplyValue): ReplyValue => {
-      try {
-        return filter(rawArgs.map(argText), reply, { remoteAddress: conn.remoteAddress, context: conn.context });
-      } catch (error) {
-        log.warn(`responseFilter hook failed: ${(error as Error).message}`);
-        return reply;
-      }
-    };
-    const reply = dispatch(conn, rawArgs);
-    return reply instanceof Promise ? reply.then(apply) : apply(reply);
-  };
 }
 
 export async function startClusterNode(
@@ -390,7 +312,7 @@ export async function startClusterNode(
   const clock = monotonicClock();
   let tickInFlight = false;
   const ticker = setInterval(() => {
-    if (driver.role !== "leader" || tickInFlight) return;
+    if (driver.status.role !== "leader" || tickInFlight) return;
     tickInFlight = true;
     driver.propose(encodeTick(clock(), randomSeed()))
       .catch((error) => log.debug(`tick: ${(error as Error).message}`))
@@ -406,7 +328,7 @@ export async function startClusterNode(
       tls: tls !== undefined,
       password: flags.auth,
       log,
-      done: () => stopping || driver.config.members.some((m) => m.id === nodeId),
+      done: () => stopping || driver.status.config.members.some((m) => m.id === nodeId),
     });
   }
 

@@ -41,7 +41,7 @@ function snapshotReply(info: SnapshotInfo): ReplyValue {
 
 /** `RAFT INFO`'s keys and values, as strings. */
 export function raftInfo(node: NodeContext): Record<string, string> {
-  const d = node.driver;
+  const d = node.driver.status;
   const config = d.config;
   const self = config.members.find((m) => m.id === node.nodeId);
   const lastIndex = d.lastIndex;
@@ -63,7 +63,7 @@ export function raftInfo(node: NodeContext): Record<string, string> {
     logs_loaded_percent: loaded.toFixed(1),
     num_peers: String(Math.max(0, config.members.length - 1)),
     protocol_version: "3",
-    state: d.failed ? "Shutdown" : STATE_NAMES[d.role],
+    state: node.driver.failed ? "Shutdown" : STATE_NAMES[d.role],
     term: String(d.term),
     voter: String(self?.voter ?? false),
   };
@@ -74,8 +74,8 @@ export function raftCommand(node: NodeContext): CommandSpec {
     const sub = (args[0] ?? "").toLowerCase();
     if (sub === "list") {
       if (args.length !== 1) return wrongArity();
-      const leader = node.driver.leaderId;
-      return node.driver.config.members.map((m) => ({
+      const leader = node.driver.status.leaderId;
+      return node.driver.status.config.members.map((m) => ({
         id: String(m.id),
         address: m.address,
         leader: String(m.id === leader),
@@ -88,7 +88,7 @@ export function raftCommand(node: NodeContext): CommandSpec {
       if (args.length === 4 && args[3].toLowerCase() !== "nonvoter") return new Error("syntax error");
       const id = parseId(args[1]);
       if (id instanceof Error) return id;
-      const existing = node.driver.config.members.find((m) => m.id === id);
+      const existing = node.driver.status.config.members.find((m) => m.id === id);
       if (existing && existing.address === args[2] && existing.voter === (args.length === 3)) return true;
       if (existing) return new Error(`server ${id} is already a member at ${existing.address}; remove it first`);
       change = args.length === 4 ? { type: "addLearner", id, address: args[2] } : { type: "addVoter", id, address: args[2] };
@@ -97,7 +97,7 @@ export function raftCommand(node: NodeContext): CommandSpec {
       const id = parseId(args[1]);
       if (id instanceof Error) return id;
       // Unlike uhaha (which answers "1" for an unknown id), say so.
-      if (!node.driver.config.members.some((m) => m.id === id)) return new Error(`unknown server id '${id}'`);
+      if (!node.driver.status.config.members.some((m) => m.id === id)) return new Error(`unknown server id '${id}'`);
       change = { type: sub, id };
     } else {
       return new Error(`unknown raft server command '${args[0] ?? ""}', try RAFT HELP`);
@@ -157,7 +157,7 @@ export function raftCommand(node: NodeContext): CommandSpec {
       const sub = args[0].toLowerCase();
       switch (sub) {
         case "leader":
-          return args.length === 1 ? (node.driver.addressOf(node.driver.leaderId) ?? "") : wrongArity();
+          return args.length === 1 ? (node.driver.addressOf(node.driver.status.leaderId) ?? "") : wrongArity();
         case "info": {
           const info = raftInfo(node);
           const patterns = args.slice(1);

@@ -8,8 +8,8 @@ import type { NodeContext } from "./node_context.ts";
 /** The redirect error for a request that needs the leader, or undefined when this node is it. */
 export function leaderRedirect(node: NodeContext): Error | undefined {
   const driver = node.driver;
-  if (driver.role === "leader") return undefined;
-  return redirectTo(node, driver.addressOf(driver.leaderId));
+  if (driver.status.role === "leader") return undefined;
+  return redirectTo(node, driver.addressOf(driver.status.leaderId));
 }
 
 export function redirectTo(node: NodeContext, leaderAddress: string | undefined): Error {

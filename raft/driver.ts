@@ -21,6 +21,22 @@ import type { LogStore } from "./storage/log_store.ts";
 import type { StableStore } from "./storage/stable_store.ts";
 import type { SnapshotInfo, SnapshotStore } from "./storage/snapshot_store.ts";
 import { NotLeaderError, OutcomeUnknownError, ShutdownError, WriteDroppedError } from "./errors.ts";
+import { findSnapshot, readSnapshotData, snapshotFileChunks, storeStreamedSnapshot } from "./snapshot_io.ts";
+
+/** What the layers above may read of the consensus core. */
+export type RaftStatus = Pick<
+  RaftNode,
+  | "role"
+  | "term"
+  | "leaderId"
+  | "commitIndex"
+  | "appliedIndex"
+  | "lastIndex"
+  | "config"
+  | "snapshotMeta"
+  | "termAt"
+  | "progress"
+>;
 
 /** Where committed entries go: the replicated machine. */
 export interface Applier {
@@ -96,8 +112,6 @@ interface ReadyRead {
   readonly waiter: Waiter<void>;
 }
 
-const SNAPSHOT_CHUNK_BYTES = 1 << 20;
-
 export class RaftDriver {
   readonly id: number;
   readonly #core: RaftNode;
@@ -133,12 +147,7 @@ export class RaftDriver {
     const latest = (await options.snapshots.list())[0];
     let snapshot: SnapshotMeta = { index: 0, term: 0, config: options.initialConfig };
     if (latest) {
-      const reader = await options.snapshots.open(latest.id);
-      try {
-        options.applier.restore(await reader.readData());
-      } finally {
-        await reader.close();
-      }
+      options.applier.restore(await readSnapshotData(options.snapshots, latest));
       snapshot = { index: latest.index, term: latest.term, config: latest.config as unknown as MembershipConfig };
     }
     const log = options.log;
@@ -203,17 +212,10 @@ export class RaftDriver {
 
   /** A snapshot streamed from the leader: store it (verified), then let the core install it. */
   async receiveSnapshot(message: SnapshotMessage, data: AsyncIterable<Uint8Array>): Promise<void> {
-    const install = await this.#o.snapshots.beginInstall({ index: message.snapshot.index, term: message.snapshot.term });
-    let offset = 0;
     try {
-      for await (const chunk of data) {
-        await install.write(offset, chunk);
-        offset += chunk.length;
-      }
-      const info = await install.commit();
+      const info = await storeStreamedSnapshot(this.#o.snapshots, message.snapshot, data);
       this.#o.logger.info(`received snapshot ${info.id} (${info.size} bytes) from ${message.from}`);
     } catch (error) {
-      await install.abort().catch(() => {});
       this.#o.logger.warn(`snapshot from ${message.from} failed: ${(error as Error).message}`);
       throw error; // the transport tells the sender, whose core then retries
     }
@@ -358,22 +360,10 @@ export class RaftDriver {
   async #sendSnapshot(message: SnapshotMessage): Promise<void> {
     let ok = false;
     try {
-      const info = (await this.#o.snapshots.list()).find((s) =>
-        s.index === message.snapshot.index && s.term === message.snapshot.term
-      );
-      if (!info) throw new Error(`no stored snapshot at index ${message.snapshot.index}`);
-      const reader = await this.#o.snapshots.open(info.id);
-      const chunks = async function* () {
-        try {
-          for (let at = 0; at < info.size; at += SNAPSHOT_CHUNK_BYTES) {
-            yield await reader.readRange(at, at + SNAPSHOT_CHUNK_BYTES);
-          }
-        } finally {
-          await reader.close();
-        }
-      };
+      const store = this.#o.snapshots;
+      const info = await findSnapshot(store, message.snapshot.index, message.snapshot.term);
       this.#o.logger.info(`sending snapshot ${info.id} (${info.size} bytes) to ${message.to}`);
-      ok = (await this.#transport?.sendSnapshot(message, chunks())) ?? false;
+      ok = (await this.#transport?.sendSnapshot(message, snapshotFileChunks(store, info))) ?? false;
     } catch (error) {
       this.#o.logger.warn(`snapshot to ${message.to} failed: ${(error as Error).message}`);
     }
@@ -414,14 +404,8 @@ export class RaftDriver {
 
   /** Restores the machine from a snapshot that receiveSnapshot stored. */
   async #installSnapshot(meta: SnapshotMeta): Promise<void> {
-    const info = (await this.#o.snapshots.list()).find((s) => s.index === meta.index && s.term === meta.term);
-    if (!info) throw new Error(`snapshot ${meta.term}-${meta.index} to install is not in the store`);
-    const reader = await this.#o.snapshots.open(info.id);
-    try {
-      this.#o.applier.restore(await reader.readData());
-    } finally {
-      await reader.close();
-    }
+    const info = await findSnapshot(this.#o.snapshots, meta.index, meta.term);
+    this.#o.applier.restore(await readSnapshotData(this.#o.snapshots, info));
     this.#lastSnapshotIndex = meta.index;
     this.#machineIndex = meta.index;
     this.#updatePeers();
@@ -516,35 +500,9 @@ export class RaftDriver {
 
   // ---- status -------------------------------------------------------------
 
-  get role(): RoleKind {
-    return this.#core.role;
-  }
-  get term(): number {
-    return this.#core.term;
-  }
-  get leaderId(): number {
-    return this.#core.leaderId;
-  }
-  get commitIndex(): number {
-    return this.#core.commitIndex;
-  }
-  get appliedIndex(): number {
-    return this.#core.appliedIndex;
-  }
-  get lastIndex(): number {
-    return this.#core.lastIndex;
-  }
-  get config(): MembershipConfig {
-    return this.#core.config;
-  }
-  get snapshotMeta(): SnapshotMeta {
-    return this.#core.snapshotMeta;
-  }
-  termAt(index: number): number | undefined {
-    return this.#core.termAt(index);
-  }
-  progress() {
-    return this.#core.progress();
+  /** The core's state, read-only: role, term, leader, indexes, configuration, progress. */
+  get status(): RaftStatus {
+    return this.#core;
   }
   get failed(): Error | undefined {
     return this.#fatal;

@@ -7,11 +7,11 @@ const enc = new TextEncoder();
 
 test("writes queued together share one proposal, split at maxBatch; each gets its own result", async () => {
   const proposals: number[] = [];
-  const batcher = new WriteBatcher(async (payload) => {
+  const batcher = new WriteBatcher((payload) => {
     const decoded = decodePayload(payload);
     assert.ok(!(decoded instanceof Error) && decoded.type === "batch");
     proposals.push(decoded.commands.length);
-    return decoded.commands.map((args) => new TextDecoder().decode(args[1]));
+    return Promise.resolve(decoded.commands.map((args) => new TextDecoder().decode(args[1])));
   }, 4);
   const results = await Promise.all(Array.from({ length: 10 }, (_, i) => batcher.write([enc.encode("SET"), enc.encode(`v${i}`)])));
   assert.deepEqual(results, Array.from({ length: 10 }, (_, i) => `v${i}`));
@@ -22,17 +22,17 @@ test("a failed proposal fails every write in it", async () => {
   const batcher = new WriteBatcher(() => Promise.reject(new Error("MOVED 0 127.0.0.1:1")));
   const outcomes = await Promise.allSettled([batcher.write([enc.encode("A")]), batcher.write([enc.encode("B")])]);
   assert.deepEqual(outcomes.map((o) => o.status), ["rejected", "rejected"]);
-  assert.throws(() => new WriteBatcher(async () => [], 0), /maxBatch must be ≥ 1/);
+  assert.throws(() => new WriteBatcher(() => Promise.resolve([]), 0), /maxBatch must be ≥ 1/);
 });
 
 test("batches are split by size, and one write over the entry limit is refused", async () => {
   const { MAX_ENTRY_BYTES } = await import("../../machine/write_batcher.ts");
   const sizes: number[] = [];
-  const batcher = new WriteBatcher(async (payload) => {
+  const batcher = new WriteBatcher((payload) => {
     sizes.push(payload.length);
     const decoded = decodePayload(payload);
     assert.ok(!(decoded instanceof Error) && decoded.type === "batch");
-    return decoded.commands.map(() => "ok");
+    return Promise.resolve(decoded.commands.map(() => "ok"));
   });
   const third = new Uint8Array(Math.floor(MAX_ENTRY_BYTES / 3));
   await Promise.all([1, 2, 3, 4].map(() => batcher.write([enc.encode("SET"), third])));

@@ -1,0 +1,89 @@
+/**
+ * Where the application's hooks meet the node: connection open/close,
+ * response filtering, command observers (MONITOR) and the client that
+ * services send commands as. A hook's exception is logged, never fatal.
+ */
+import type { Socket } from "node:net";
+import type { App } from "../machine/app.ts";
+import { type Client, type ClientConnection, type Dispatch, formatAddress, newClientId } from "../server/client_connection.ts";
+import { argText } from "../server/command_table.ts";
+import type { ReplyValue } from "../server/resp_values.ts";
+import type { Logger } from "./logger.ts";
+import type { NodeContext } from "./node_context.ts";
+
+/** The client a service's `send` runs as: authenticated, no socket of its own to reply on. */
+export class ServiceClient implements Client {
+  readonly id = newClientId();
+  readonly remoteAddress: string;
+  authenticated = true;
+  context: unknown = undefined;
+  readonly gone: Promise<void>;
+  constructor(socket: Socket) {
+    this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.gone = new Promise((resolve) => socket.once("close", () => resolve()));
+  }
+  closeAfterReplies(): void {}
+  push(): void {}
+}
+
+/** Runs an application hook; a hook's exception is logged, never fatal. */
+export function callHook(log: Logger, name: string, run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    log.warn(`${name} hook failed: ${(error as Error).message}`);
+  }
+}
+
+export function connectionOpened(app: App<unknown>, conn: ClientConnection, log: Logger): boolean {
+  if (!app.connOpened) return true;
+  try {
+    const verdict = app.connOpened({ remoteAddress: conn.remoteAddress });
+    if (verdict === false) return false;
+    if (typeof verdict === "object" && verdict !== null && "context" in verdict) conn.context = verdict.context;
+    return true;
+  } catch (error) {
+    log.warn(`connOpened hook failed, refusing ${conn.remoteAddress}: ${(error as Error).message}`);
+    return false;
+  }
+}
+
+/** Tells MONITOR-like observers about every command before it runs (AUTH's password hidden). */
+export function observeCommands(node: NodeContext, dispatch: Dispatch): Dispatch {
+  return (conn, rawArgs) => {
+    if (node.commandObservers.size > 0) {
+      const isAuth = argText(rawArgs[0]).toLowerCase() === "auth";
+      const event = {
+        timeMs: performance.timeOrigin + performance.now(),
+        remoteAddress: conn.remoteAddress,
+        args: isAuth ? [rawArgs[0], new TextEncoder().encode("(redacted)")] : rawArgs,
+      };
+      for (const listener of node.commandObservers) {
+        try {
+          listener(event);
+        } catch (error) {
+          node.log.warn(`command observer failed: ${(error as Error).message}`);
+        }
+      }
+    }
+    return dispatch(conn, rawArgs);
+  };
+}
+
+/** Applies the app's responseFilter to every reply (sync or async). */
+export function filterResponses(app: App<unknown>, dispatch: Dispatch, log: Logger): Dispatch {
+  const filter = app.responseFilter;
+  if (!filter) return dispatch;
+  return (conn, rawArgs) => {
+    const apply = (reply: ReplyValue): ReplyValue => {
+      try {
+        return filter(rawArgs.map(argText), reply, { remoteAddress: conn.remoteAddress, context: conn.context });
+      } catch (error) {
+        log.warn(`responseFilter hook failed: ${(error as Error).message}`);
+        return reply;
+      }
+    };
+    const reply = dispatch(conn, rawArgs);
+    return reply instanceof Promise ? reply.then(apply) : apply(reply);
+  };
+}

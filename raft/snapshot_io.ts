@@ -1,0 +1,60 @@
+/**
+ * The driver's snapshot plumbing over a SnapshotStore: find a stored
+ * snapshot by index and term, read its machine bytes, stream its file in
+ * chunks to a follower, and store one streamed from a leader.
+ */
+import type { SnapshotInfo, SnapshotStore } from "./storage/mod.ts";
+
+/** Bytes per chunk streamed to a follower. */
+const CHUNK_BYTES = 1 << 20;
+
+/** The stored snapshot at exactly (index, term); throws naming it when absent. */
+export async function findSnapshot(store: SnapshotStore, index: number, term: number): Promise<SnapshotInfo> {
+  const info = (await store.list()).find((s) => s.index === index && s.term === term);
+  if (!info) throw new Error(`no stored snapshot at index ${index}, term ${term}`);
+  return info;
+}
+
+/** The machine bytes of a stored snapshot, decompressed. */
+export async function readSnapshotData(store: SnapshotStore, info: SnapshotInfo): Promise<Uint8Array> {
+  const reader = await store.open(info.id);
+  try {
+    return await reader.readData();
+  } finally {
+    await reader.close();
+  }
+}
+
+/** The snapshot's file in chunks (what a follower's store installs). */
+export async function* snapshotFileChunks(store: SnapshotStore, info: SnapshotInfo): AsyncIterable<Uint8Array> {
+  const reader = await store.open(info.id);
+  try {
+    for (let at = 0; at < info.size; at += CHUNK_BYTES) yield await reader.readRange(at, at + CHUNK_BYTES);
+  } finally {
+    await reader.close();
+  }
+}
+
+/**
+ * Stores a snapshot file streamed from a leader; it is verified (checksum,
+ * header, expected index and term) before it replaces anything. On failure
+ * the partial file is dropped and the error rethrown.
+ */
+export async function storeStreamedSnapshot(
+  store: SnapshotStore,
+  expect: { index: number; term: number },
+  chunks: AsyncIterable<Uint8Array>,
+): Promise<SnapshotInfo> {
+  const install = await store.beginInstall(expect);
+  let offset = 0;
+  try {
+    for await (const chunk of chunks) {
+      await install.write(offset, chunk);
+      offset += chunk.length;
+    }
+    return await install.commit();
+  } catch (error) {
+    await install.abort().catch(() => {});
+    throw error;
+  }
+}
