@@ -20,7 +20,8 @@ import type {
 import type { LogStore } from "./storage/log_store.ts";
 import type { StableStore } from "./storage/stable_store.ts";
 import type { SnapshotInfo, SnapshotStore } from "./storage/snapshot_store.ts";
-import { NotLeaderError, OutcomeUnknownError, ShutdownError, WriteDroppedError } from "./errors.ts";
+import { NotLeaderError, OutcomeUnknownError, ShutdownError } from "./errors.ts";
+import { PendingProposals, PendingReads } from "./pending_requests.ts";
 import { findSnapshot, readSnapshotData, snapshotFileChunks, storeStreamedSnapshot } from "./snapshot_io.ts";
 
 /** What the layers above may read of the consensus core. */
@@ -92,24 +93,8 @@ export interface DriverOptions {
   readonly onApplied?: (appliedIndex: number) => void;
 }
 
-interface Waiter<T> {
-  resolve(value: T): void;
-  reject(error: Error): void;
-}
-
-interface ProposalWaiter extends Waiter<unknown> {
-  readonly term: number;
-  readonly timer: ReturnType<typeof setTimeout>;
-}
-
 function configKey(config: MembershipConfig): string {
   return config.members.map((m) => `${m.id}@${m.address}`).join(",");
-}
-
-/** A read the leader confirmed, waiting for applied ≥ index. */
-interface ReadyRead {
-  readonly index: number;
-  readonly waiter: Waiter<void>;
 }
 
 export class RaftDriver {
@@ -117,11 +102,8 @@ export class RaftDriver {
   readonly #core: RaftNode;
   readonly #o: DriverOptions;
   #transport: DriverTransport | undefined;
-  readonly #proposals = new Map<number, ProposalWaiter>();
-  readonly #reads = new Map<number, Waiter<void>>();
-  /** Reads confirmed by the leader, waiting for applied ≥ index. */
-  #readyReads: ReadyRead[] = [];
-  #nextReadId = 1;
+  readonly #proposals: PendingProposals;
+  readonly #reads = new PendingReads();
   #pumping = false;
   #again = false;
   #closed = false;
@@ -137,6 +119,7 @@ export class RaftDriver {
     this.#o = options;
     this.#core = core;
     this.#lastSnapshotIndex = snapshotIndex;
+    this.#proposals = new PendingProposals(options.proposalTimeoutMs ?? 10_000);
   }
 
   /**
@@ -242,13 +225,7 @@ export class RaftDriver {
       return Promise.reject(new Error(result.message));
     }
     this.#kick();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#proposals.delete(result.index);
-        reject(new OutcomeUnknownError(`not applied within ${this.#o.proposalTimeoutMs ?? 10_000} ms`));
-      }, this.#o.proposalTimeoutMs ?? 10_000);
-      this.#proposals.set(result.index, { term: result.term, resolve, reject, timer });
-    });
+    return this.#proposals.add(result.index, result.term);
   }
 
   /**
@@ -258,11 +235,11 @@ export class RaftDriver {
    */
   linearizableRead(): Promise<void> {
     if (this.#fatal) return Promise.reject(this.#fatal);
-    const requestId = this.#nextReadId++;
+    const requestId = this.#reads.nextId();
     const result = this.#core.readIndex(requestId);
     if (!result.accepted) return Promise.reject(this.#notLeader());
     this.#kick();
-    return new Promise((resolve, reject) => this.#reads.set(requestId, { resolve, reject }));
+    return this.#reads.wait(requestId);
   }
 
   /** Starts a leadership transfer to `target`. */
@@ -318,13 +295,8 @@ export class RaftDriver {
   #fail(error: Error): void {
     this.#fatal = new Error(`storage failure, node stopped taking writes: ${error.message}`);
     this.#o.logger.warn(this.#fatal.message);
-    for (const waiter of this.#proposals.values()) {
-      clearTimeout(waiter.timer);
-      waiter.reject(new OutcomeUnknownError(error.message));
-    }
-    this.#proposals.clear();
-    for (const waiter of this.#reads.values()) waiter.reject(this.#fatal);
-    this.#reads.clear();
+    this.#proposals.failAll(new OutcomeUnknownError(error.message));
+    this.#reads.failAll(this.#fatal);
     this.#closed = true;
     clearInterval(this.#timer);
     clearInterval(this.#snapshotTimer);
@@ -374,32 +346,11 @@ export class RaftDriver {
   async #apply(ready: Ready): Promise<void> {
     if (ready.snapshot) await this.#installSnapshot(ready.snapshot);
     for (const entry of ready.committedEntries) this.#applyEntry(entry);
-    for (const read of ready.readStates) {
-      const waiter = this.#reads.get(read.requestId);
-      if (!waiter) continue;
-      this.#reads.delete(read.requestId);
-      this.#readyReads.push({ index: read.index, waiter });
-    }
-    for (const requestId of ready.failedReads) {
-      this.#reads.get(requestId)?.reject(this.#notLeader());
-      this.#reads.delete(requestId);
-    }
+    for (const read of ready.readStates) this.#reads.confirmed(read.requestId, read.index);
+    for (const requestId of ready.failedReads) this.#reads.failed(requestId, this.#notLeader());
+    this.#reads.release(this.#machineIndex);
     const applied = ready.committedEntries.at(-1)?.index ?? ready.snapshot?.index;
-    if (applied !== undefined) {
-      this.#releaseReads(applied);
-      this.#o.onApplied?.(applied);
-    } else if (ready.readStates.length > 0) {
-      this.#releaseReads(this.#core.appliedIndex);
-    }
-  }
-
-  #releaseReads(applied: number): void {
-    const waiting: ReadyRead[] = [];
-    for (const read of this.#readyReads) {
-      if (read.index <= applied) read.waiter.resolve();
-      else waiting.push(read);
-    }
-    this.#readyReads = waiting;
+    if (applied !== undefined) this.#o.onApplied?.(applied);
   }
 
   /** Restores the machine from a snapshot that receiveSnapshot stored. */
@@ -419,12 +370,7 @@ export class RaftDriver {
     this.#machineIndex = entry.index;
     let result: unknown = undefined;
     if (entry.kind === EntryKind.Command) result = this.#o.applier.apply(entry.data, entry.index);
-    const waiter = this.#proposals.get(entry.index);
-    if (!waiter) return;
-    this.#proposals.delete(entry.index);
-    clearTimeout(waiter.timer);
-    if (waiter.term === entry.term) waiter.resolve(result);
-    else waiter.reject(new WriteDroppedError(entry.index));
+    this.#proposals.applied(entry.index, entry.term, result);
   }
 
   /** configKey of the configuration the transport's address book was made from. */
@@ -520,14 +466,7 @@ export class RaftDriver {
     clearInterval(this.#snapshotTimer);
     await this.#pumpDone;
     await this.#snapshotting?.catch(() => {});
-    for (const waiter of this.#proposals.values()) {
-      clearTimeout(waiter.timer);
-      waiter.reject(new ShutdownError());
-    }
-    this.#proposals.clear();
-    for (const waiter of this.#reads.values()) waiter.reject(new ShutdownError());
-    this.#reads.clear();
-    for (const read of this.#readyReads) read.waiter.reject(new ShutdownError());
-    this.#readyReads = [];
+    this.#proposals.failAll(new ShutdownError());
+    this.#reads.failAll(new ShutdownError());
   }
 }

@@ -1,0 +1,46 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { PendingProposals, PendingReads } from "../../raft/pending_requests.ts";
+
+test("a proposal resolves when its entry applies, and is dropped when another term took its slot", async () => {
+  const proposals = new PendingProposals(10_000);
+  const kept = proposals.add(5, 2);
+  const lost = proposals.add(6, 2);
+  proposals.applied(5, 2, "result");
+  proposals.applied(6, 3, "someone else's");
+  assert.equal(await kept, "result");
+  await assert.rejects(lost, /TRYAGAIN write not applied: log slot 6 was taken by a new leader/);
+  proposals.applied(7, 3, "nobody waits"); // no waiter: nothing happens
+});
+
+test("a proposal not applied in time has an unknown outcome; failAll rejects the rest", async () => {
+  const proposals = new PendingProposals(20);
+  await assert.rejects(proposals.add(1, 1), /outcome unknown: not applied within 20 ms/);
+  const pending = new PendingProposals(10_000);
+  const waiting = pending.add(2, 1);
+  pending.failAll(new Error("SHUTDOWN"));
+  await assert.rejects(waiting, /SHUTDOWN/);
+});
+
+test("reads run only once confirmed and applied far enough; failures reach the caller", async () => {
+  const reads = new PendingReads();
+  const first = reads.nextId();
+  const second = reads.nextId();
+  const third = reads.nextId();
+  const order: string[] = [];
+  const a = reads.wait(first).then(() => order.push("first"));
+  const b = reads.wait(second).then(() => order.push("second"));
+  const c = reads.wait(third);
+  reads.confirmed(first, 10);
+  reads.confirmed(second, 12);
+  reads.release(9);
+  await Promise.resolve();
+  assert.deepEqual(order, []);
+  reads.release(10);
+  await a;
+  assert.deepEqual(order, ["first"]);
+  reads.failed(third, new Error("MOVED 0 x:1"));
+  await assert.rejects(c, /MOVED/);
+  reads.failAll(new Error("SHUTDOWN"));
+  await assert.rejects(b, /SHUTDOWN/);
+});
