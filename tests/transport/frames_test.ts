@@ -7,33 +7,12 @@ import { encodeMessageFrames } from "../../raft/transport/message_batch.ts";
 import { decodeMessages } from "../../raft/transport/message_codec.ts";
 import type { Message } from "../../raft/core/types.ts";
 import { message } from "./arbitraries.ts";
+import { concatBytes, splitAt } from "../helpers/chunks.ts";
 
 const frameArb = fc.record({
   type: fc.integer({ min: 0, max: 255 }),
   payload: fc.uint8Array({ maxLength: 600 }),
 });
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
-
-/** Splits `bytes` at the given cut points (taken modulo the length). */
-function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.byteLength + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let previous = 0;
-  for (const point of [...points, bytes.byteLength]) {
-    chunks.push(bytes.slice(previous, point));
-    previous = point;
-  }
-  return chunks;
-}
 
 function plainFrames(frames: Frame[]) {
   return frames.map((f) => ({ type: f.type, payload: [...f.payload] }));
@@ -48,10 +27,10 @@ describe("frames", () => {
   test("frames split anywhere come out whole, once, in order", () => {
     fc.assert(
       fc.property(fc.array(frameArb, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 30 }), (frames, cuts) => {
-        const bytes = concat(frames.map((f) => encodeFrame(f.type as FrameType, f.payload)));
+        const bytes = concatBytes(frames.map((f) => encodeFrame(f.type as FrameType, f.payload)));
         const decoder = new FrameDecoder(1000);
         const out: Frame[] = [];
-        for (const chunk of split(bytes, cuts)) {
+        for (const chunk of splitAt(bytes, cuts)) {
           const pushed = decoder.push(chunk);
           assert.equal(pushed.error, undefined);
           out.push(...pushed.frames);
@@ -64,7 +43,7 @@ describe("frames", () => {
   });
 
   test("byte-by-byte feeding works", () => {
-    const bytes = concat([encodeFrame(6, new Uint8Array([1, 2, 3])), encodeFrame(8, new Uint8Array(300).fill(9))]);
+    const bytes = concatBytes([encodeFrame(6, new Uint8Array([1, 2, 3])), encodeFrame(8, new Uint8Array(300).fill(9))]);
     const decoder = new FrameDecoder();
     const out: Frame[] = [];
     for (const byte of bytes) out.push(...decoder.push(new Uint8Array([byte])).frames);
@@ -89,7 +68,7 @@ describe("frames", () => {
   });
 
   test("frames before a bad one are still returned", () => {
-    const bytes = concat([encodeFrame(6, new Uint8Array([1])), new Uint8Array([0, 0, 0, 0])]);
+    const bytes = concatBytes([encodeFrame(6, new Uint8Array([1])), new Uint8Array([0, 0, 0, 0])]);
     const pushed = new FrameDecoder().push(bytes);
     assert.equal(pushed.frames.length, 1);
     assert.match(pushed.error ?? "", /length 0/);
