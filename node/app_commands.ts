@@ -1,8 +1,9 @@
 /**
  * Turns an App's commands into the node's command table: writes go through
  * the batcher and the log (leader only), reads through ReadIndex (or local
- * state with --openreads), intermediates run on the connection. A read or
- * intermediate command waits for the same connection's earlier writes.
+ * state with --openreads), intermediates run on the connection. Their
+ * order on a connection is the connection's business (command_sequencer.ts):
+ * writes are "write", reads "read", intermediates "exclusive".
  */
 import type { Client } from "../server/client_connection.ts";
 import { argText, type CommandSpec } from "../server/command_table.ts";
@@ -12,8 +13,6 @@ import type { WriteBatcher } from "../machine/write_batcher.ts";
 import type { NodeContext } from "./node_context.ts";
 import { clientError, leaderRedirect } from "./redirect.ts";
 
-/** The newest write of each connection; later reads wait for it. */
-const lastWrite = new WeakMap<Client, Promise<unknown>>();
 const encoder = new TextEncoder();
 
 function asError(error: unknown): Error {
@@ -32,16 +31,13 @@ export function runAppCommand(
       const redirect = leaderRedirect(node);
       if (redirect) return redirect;
       if (!node.machine.ticked) return new Error("TRYAGAIN machine time is not known yet; retry shortly");
-      const done = batcher.write(rawArgs).then(
+      return batcher.write(rawArgs).then(
         (result) => result as ReplyValue,
         (error) => clientError(node, error),
       );
-      lastWrite.set(conn, done);
-      return done;
     }
     case "read":
       return (async () => {
-        await lastWrite.get(conn);
         if (!node.openReads) {
           try {
             await node.driver.linearizableRead();
@@ -57,7 +53,6 @@ export function runAppCommand(
       })();
     case "intermediate":
       return (async () => {
-        await lastWrite.get(conn);
         const args = rawArgs.map(argText);
         try {
           const reply = await command.run(intermediateView(node, conn, rawArgs), args);
@@ -106,6 +101,7 @@ export function appCommandSpecs(
     return {
       name,
       arity: -1,
+      concurrency: command.kind === "intermediate" ? "exclusive" : command.kind,
       group: node.app.name,
       summary: `${node.app.name} ${command.kind} command`,
       run: (conn, args) => runAppCommand(node, batcher, command, conn, args),

@@ -15,7 +15,8 @@ import type { MembershipConfig } from "../raft/core/types.ts";
 import { openFileLogStore, openFileSnapshotStore, openFileStableStore } from "../raft/storage/mod.ts";
 import { PeerTransport } from "../raft/transport/peer_transport.ts";
 import { isPeerPrefix } from "../raft/transport/handshake.ts";
-import { CommandTable, createDispatch } from "../server/command_table.ts";
+import { CommandTable, createConcurrencyOf, createDispatch } from "../server/command_table.ts";
+import type { ConcurrencyOf } from "../server/client_connection.ts";
 import { callHook, connectionOpened, filterResponses, observeCommands, ServiceClient } from "./app_hooks.ts";
 import type { Socket } from "node:net";
 import type { Service, ServiceApi } from "../machine/app.ts";
@@ -128,9 +129,11 @@ export async function startClusterNode(
   // The listener comes first: with port 0 (tests) the advertised address needs the real port.
   let onPeer: (socket: import("node:net").Socket, first: Uint8Array) => void = (socket) => socket.destroy();
   let dispatch: ReturnType<typeof createDispatch> = () => new Error("LOADING node is starting");
+  let concurrencyOf: ConcurrencyOf = () => "exclusive";
   const server = await RespServer.listen({
     address: flags.listen,
     dispatch: (conn, args) => dispatch(conn, args),
+    concurrencyOf: (args) => concurrencyOf(args),
     onOpen: (conn) => connectionOpened(app, conn, log),
     onClose: (conn) => callHook(log, "connClosed", () => app.connClosed?.({ remoteAddress: conn.remoteAddress, context: conn.context })),
     open: flags.auth === undefined,
@@ -277,6 +280,7 @@ export async function startClusterNode(
     table.add(spec);
   }
   context.dispatch = createDispatch(table, flags.auth !== undefined, catchAll);
+  concurrencyOf = createConcurrencyOf(table, catchAll);
   dispatch = observeCommands(context, filterResponses(app, context.dispatch, log));
 
   // Service connections (e.g. idle HTTP keep-alive) are cut on stop: the listener's close waits for them.

@@ -1,11 +1,14 @@
 /**
- * One RESP client on a socket: parses pipelined requests, runs each through
- * the dispatcher, and writes replies strictly in request order even when a
- * later command finishes first. Reading stops while the socket's write
- * buffer is full or too many replies are outstanding (back-pressure).
+ * One RESP client on a socket: parses pipelined requests, starts each when
+ * the connection's order allows (see command_sequencer.ts), and writes
+ * replies strictly in request order. Reading stops while the socket's write
+ * buffer is full or too many replies are outstanding (back-pressure). When
+ * the client half-closes, every command already received still runs and is
+ * answered before the socket closes, as Redis does.
  */
 import type { Socket } from "node:net";
 import { ByteQueue } from "./byte_queue.ts";
+import { type Concurrency, CommandSequencer } from "./command_sequencer.ts";
 import { DEFAULT_PARSER_LIMITS, parseCommand, type ParserLimits } from "./resp_parser.ts";
 import { ReplyWriter } from "./resp_writer.ts";
 import type { ReplyValue } from "./resp_values.ts";
@@ -18,7 +21,7 @@ export interface Client {
   authenticated: boolean;
   /** Free for the application (connection hooks and intermediate commands). */
   context: unknown;
-  /** Sends the replies already queued, then closes. */
+  /** Runs nothing received after the current command; sends the replies before it and its own, then closes (QUIT). */
   closeAfterReplies(): void;
   /** Sends a value outside request/reply order, after the replies queued so far (MONITOR). */
   push(value: ReplyValue): void;
@@ -38,7 +41,12 @@ export function newClientId(): number {
   return nextClientId++;
 }
 
+/** How a request orders against the connection's other requests, from its name alone. */
+export type ConcurrencyOf = (args: Uint8Array[]) => Concurrency;
+
 export interface ConnectionOptions {
+  /** Default: every command waits for the one before it. */
+  readonly concurrencyOf?: ConcurrencyOf;
   readonly limits?: ParserLimits;
   /** Reading pauses while this many replies wait for slower commands before them. */
   readonly maxPendingReplies?: number;
@@ -50,6 +58,14 @@ interface PendingReply {
   done: boolean;
   value: ReplyValue;
 }
+
+interface WaitingCommand {
+  readonly args: Uint8Array[];
+  readonly concurrency: Concurrency;
+  readonly slot: PendingReply;
+}
+
+const exclusive: ConcurrencyOf = () => "exclusive";
 
 const IDLE_BUFFER_BYTES = 64 * 1024;
 
@@ -64,6 +80,8 @@ export class ClientConnection implements Client {
 
   readonly #socket: Socket;
   readonly #dispatch: Dispatch;
+  readonly #concurrencyOf: ConcurrencyOf;
+  readonly #sequencer = new CommandSequencer<WaitingCommand>();
   readonly #limits: ParserLimits;
   readonly #maxPending: number;
   readonly #onProblem: (conn: ClientConnection, message: string) => void;
@@ -78,6 +96,7 @@ export class ClientConnection implements Client {
   constructor(socket: Socket, dispatch: Dispatch, options: ConnectionOptions = {}) {
     this.#socket = socket;
     this.#dispatch = dispatch;
+    this.#concurrencyOf = options.concurrencyOf ?? exclusive;
     this.#limits = options.limits ?? DEFAULT_PARSER_LIMITS;
     this.#maxPending = options.maxPendingReplies ?? 1024;
     this.#onProblem = options.onProblem ?? (() => {});
@@ -88,6 +107,8 @@ export class ClientConnection implements Client {
       this.#writeBlocked = false;
       this.#updateReading();
     });
+    // The server allows half-open sockets: the client's end of input is not the end of its replies.
+    socket.on("end", () => this.#finishThenClose());
     socket.on("error", (error: Error) => this.#onProblem(this, `socket error: ${error.message}`));
     this.gone = new Promise((resolve) => {
       socket.on("close", () => {
@@ -115,8 +136,27 @@ export class ClientConnection implements Client {
     return this.#closed;
   }
 
-  /** Sends the replies already queued, then closes (QUIT, protocol errors, SHUTDOWN). */
+  /**
+   * Runs nothing received after the current command, sends the replies of
+   * everything before it and its own, then closes (QUIT, SHUTDOWN).
+   */
   closeAfterReplies(): void {
+    const dropped = this.#sequencer.dropQueued();
+    // Waiting commands always hold the last reply slots.
+    this.#pending.length -= dropped;
+    this.#finishThenClose();
+  }
+
+  /**
+   * Stops reading; every command already received still runs, and the
+   * socket closes once all their replies are sent (end of input, protocol
+   * errors, the server stopping).
+   */
+  finishAndClose(): void {
+    this.#finishThenClose();
+  }
+
+  #finishThenClose(): void {
     this.#closing = true;
     this.#updateReading();
     // Deferred so that a command calling this (QUIT) still gets its own reply written.
@@ -148,29 +188,56 @@ export class ClientConnection implements Client {
       if (result.kind === "error") {
         this.#onProblem(this, result.message);
         this.#enqueue(new Error(result.message));
-        this.closeAfterReplies();
+        this.#finishThenClose();
         return;
       }
       this.#input.consume(result.consumed);
-      if (result.args.length > 0) this.#run(result.args);
+      if (result.args.length > 0) this.#receive(result.args);
     }
   }
 
-  #run(args: Uint8Array[]): void {
+  #receive(args: Uint8Array[]): void {
+    const concurrency = this.#concurrencyOf(args);
+    if (this.#sequencer.mayStartNow(concurrency)) return this.#start(args, concurrency, undefined);
+    const slot: PendingReply = { done: false, value: undefined };
+    this.#pending.push(slot);
+    this.#sequencer.wait({ args, concurrency, slot }, concurrency);
+    this.#updateReading();
+  }
+
+  /** Runs a command; `slot` is its reply's place when it had to wait (else one is made if it goes async). */
+  #start(args: Uint8Array[], concurrency: Concurrency, slot: PendingReply | undefined): void {
     let result: ReplyValue | Promise<ReplyValue>;
     try {
       result = this.#dispatch(this, args);
     } catch (error) {
       result = asError(error);
     }
-    if (!(result instanceof Promise)) return this.#enqueue(result);
+    if (!(result instanceof Promise)) {
+      if (slot) return this.#complete(slot, result);
+      return this.#enqueue(result);
+    }
+    const reply = slot ?? this.#newSlot();
+    this.#sequencer.started(concurrency);
+    result.then(
+      (value) => this.#finished(reply, value),
+      (error) => this.#finished(reply, asError(error)),
+    );
+  }
+
+  #newSlot(): PendingReply {
     const slot: PendingReply = { done: false, value: undefined };
     this.#pending.push(slot);
     this.#updateReading();
-    result.then(
-      (value) => this.#complete(slot, value),
-      (error) => this.#complete(slot, asError(error)),
-    );
+    return slot;
+  }
+
+  #finished(slot: PendingReply, value: ReplyValue): void {
+    this.#sequencer.finished();
+    for (let waiting = this.#sequencer.next(); waiting; waiting = this.#sequencer.next()) {
+      this.#start(waiting.args, waiting.concurrency, waiting.slot);
+    }
+    this.#complete(slot, value);
   }
 
   #enqueue(value: ReplyValue): void {

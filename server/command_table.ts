@@ -3,7 +3,8 @@
  * request up in it: case-insensitive names, Redis-style arity, and the
  * authentication gate.
  */
-import type { Client, Dispatch } from "./client_connection.ts";
+import type { Client, ConcurrencyOf, Dispatch } from "./client_connection.ts";
+import type { Concurrency } from "./command_sequencer.ts";
 import type { ReplyValue } from "./resp_values.ts";
 
 export interface CommandSpec {
@@ -15,6 +16,12 @@ export interface CommandSpec {
   readonly summary: string;
   /** COMMAND DOCS group, e.g. "connection". */
   readonly group: string;
+  /**
+   * How it may overlap its neighbours on a connection (see
+   * command_sequencer.ts). Default "exclusive": it waits for every earlier
+   * command and holds back every later one.
+   */
+  readonly concurrency?: Concurrency;
   /** May run before AUTH (AUTH, HELLO, QUIT). */
   readonly allowedUnauthenticated?: boolean;
   readonly run: (conn: Client, args: Uint8Array[]) => ReplyValue | Promise<ReplyValue>;
@@ -72,4 +79,9 @@ export function createDispatch(table: CommandTable, requiresAuth: boolean, catch
     }
     return spec.run(conn, args);
   };
+}
+
+/** Each request's concurrency, from the spec its name selects (unknown names run exclusively). */
+export function createConcurrencyOf(table: CommandTable, catchAll?: CommandSpec): ConcurrencyOf {
+  return (args) => (table.get(argText(args[0])) ?? catchAll)?.concurrency ?? "exclusive";
 }

@@ -51,6 +51,7 @@ export function connectionCommands(options: ConnectionCommandOptions): CommandSp
     {
       name: "ping",
       arity: -1,
+      concurrency: "read",
       group: "connection",
       summary: "Returns PONG, or the message given.",
       run: (_conn, args) => {
@@ -61,6 +62,7 @@ export function connectionCommands(options: ConnectionCommandOptions): CommandSp
     {
       name: "echo",
       arity: 2,
+      concurrency: "read",
       group: "connection",
       summary: "Returns the message given.",
       run: (_conn, args) => args[1],

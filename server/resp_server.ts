@@ -62,12 +62,18 @@ export class RespServer {
       socket.once("data", (first: Uint8Array) => {
         server.#unsniffed.delete(socket);
         socket.pause();
-        if (!sniff(socket, first)) serveResp(socket, first);
+        if (sniff(socket, first)) {
+          // Peers and services expect the default: the socket ends when the other side does.
+          socket.on("end", () => socket.end());
+        } else {
+          serveResp(socket, first);
+        }
       });
     };
+    // Half-open, so a client's end of input does not cut the replies to what it sent before.
     const raw = options.tls
-      ? tls.createServer({ cert: options.tls.cert, key: options.tls.key }, accept)
-      : net.createServer(accept);
+      ? tls.createServer({ cert: options.tls.cert, key: options.tls.key, allowHalfOpen: true }, accept)
+      : net.createServer({ allowHalfOpen: true }, accept);
     const server = new RespServer(raw);
     return new Promise((resolve, reject) => {
       raw.once("error", reject);
@@ -89,14 +95,14 @@ export class RespServer {
   }
 
   /**
-   * Stops accepting; each client stops being read and is closed once its
-   * outstanding replies are sent. Clients still open after `graceMs` are cut.
+   * Stops accepting; each client stops being read and is closed once the
+   * commands it sent have run and their replies are sent. Clients still open after `graceMs` are cut.
    * Resolves when every connection and the listener are closed.
    */
   async close(graceMs = 0): Promise<void> {
     const listenerClosed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const socket of this.#unsniffed) socket.destroy();
-    for (const conn of this.#connections) conn.closeAfterReplies();
+    for (const conn of this.#connections) conn.finishAndClose();
     const deadline = Date.now() + graceMs;
     while (this.#connections.size > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
