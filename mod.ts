@@ -43,6 +43,7 @@ export {
   resp,
   RespInteger,
   RespNullArray,
+  RespOrderedMap,
   RespSimple,
 } from "./server/resp_values.ts";
 export { NotLeaderError, OutcomeUnknownError, WriteDroppedError } from "./raft/errors.ts";

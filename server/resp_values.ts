@@ -5,7 +5,7 @@
  * bytes become bulk strings; boolean becomes "1"/"0"; null/undefined the
  * null bulk; arrays arrays; Map and plain objects flat key/value arrays
  * (keys sorted); Error an error reply. The wrappers here choose the other
- * RESP types explicitly.
+ * RESP types explicitly, or keep a flat map's keys in a given order.
  */
 
 /**
@@ -16,11 +16,11 @@
 const REPLY_KIND = Symbol.for("uhaha.replyKind");
 
 /** The wrapper kind of `value`, if it is one of the classes below. */
-export function replyKind(value: unknown): "integer" | "simple" | "nullArray" | undefined {
-  return typeof value === "object" && value !== null
-    ? (value as { [REPLY_KIND]?: "integer" | "simple" | "nullArray" })[REPLY_KIND]
-    : undefined;
+export function replyKind(value: unknown): ReplyKind | undefined {
+  return typeof value === "object" && value !== null ? (value as { [REPLY_KIND]?: ReplyKind })[REPLY_KIND] : undefined;
 }
+
+type ReplyKind = "integer" | "simple" | "nullArray" | "orderedMap";
 
 /** A RESP integer (`:n`), e.g. for DEL and DBSIZE. */
 export class RespInteger {
@@ -45,6 +45,19 @@ export class RespNullArray {
   readonly [REPLY_KIND] = "nullArray" as const;
 }
 
+/**
+ * A flat key/value array (`k1 v1 k2 v2 …`) in the order given, where a Map
+ * or an object would be sorted by key: for replies whose field order is
+ * part of the protocol (uhaha's `RAFT SERVER LIST`: id, address, leader, voter).
+ */
+export class RespOrderedMap {
+  readonly [REPLY_KIND] = "orderedMap" as const;
+  readonly entries: readonly (readonly [string, ReplyValue])[];
+  constructor(entries: Iterable<readonly [string, ReplyValue]>) {
+    this.entries = [...entries];
+  }
+}
+
 /** Anything a handler may return. */
 export type ReplyValue =
   | string
@@ -58,16 +71,21 @@ export type ReplyValue =
   | RespInteger
   | RespSimple
   | RespNullArray
+  | RespOrderedMap
   | readonly ReplyValue[]
   | ReadonlyMap<string, ReplyValue>
   | { readonly [key: string]: ReplyValue };
 
-/** Constructors for explicit reply types: `resp.int(3)`, `resp.ok`. */
+/**
+ * Constructors for explicit reply types: `resp.int(3)`, `resp.ok`,
+ * `resp.orderedMap([["id", "1"], ["address", "127.0.0.1:11001"]])`.
+ */
 export const resp = {
   int: (value: number | bigint): RespInteger => new RespInteger(value),
   simple: (text: string): RespSimple => new RespSimple(text),
   ok: new RespSimple("OK"),
   nullArray: new RespNullArray(),
+  orderedMap: (entries: Iterable<readonly [string, ReplyValue]>): RespOrderedMap => new RespOrderedMap(entries),
 } as const;
 
 /**

@@ -2,7 +2,14 @@
  * Appends RESP2 replies to one growing buffer (pure, no I/O): a connection
  * appends every reply of a read batch, then writes the buffer once.
  */
-import { errorReplyText, replyKind, type ReplyValue, type RespInteger, type RespSimple } from "./resp_values.ts";
+import {
+  errorReplyText,
+  replyKind,
+  type ReplyValue,
+  type RespInteger,
+  type RespOrderedMap,
+  type RespSimple,
+} from "./resp_values.ts";
 
 const encoder = new TextEncoder();
 const CRLF = [13, 10] as const;
@@ -99,6 +106,8 @@ export class ReplyWriter {
         return this.simple((value as RespSimple).text);
       case "nullArray":
         return this.arrayHeader(null);
+      case "orderedMap":
+        return this.#flatMap((value as RespOrderedMap).entries);
     }
     if (Array.isArray(value)) {
       this.arrayHeader(value.length);
@@ -109,6 +118,11 @@ export class ReplyWriter {
       ? [...(value as ReadonlyMap<string, ReplyValue>).entries()]
       : Object.entries(value as { readonly [key: string]: ReplyValue });
     entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    this.#flatMap(entries);
+  }
+
+  /** `k1 v1 k2 v2 …` as one array, in the order given. */
+  #flatMap(entries: readonly (readonly [string, ReplyValue])[]): void {
     this.arrayHeader(entries.length * 2);
     for (const [key, item] of entries) {
       this.bulk(key);

@@ -29,6 +29,12 @@ describe("RESP reply writer", () => {
     ["nested array", ["a", [resp.int(1), null]], "*2\r\n$1\r\na\r\n*2\r\n:1\r\n$-1\r\n"],
     ["object as sorted flat array", { b: "2", a: "1" }, "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n"],
     ["map as sorted flat array", new Map([["z", "1"], ["y", "2"]]), "*4\r\n$1\r\ny\r\n$1\r\n2\r\n$1\r\nz\r\n$1\r\n1\r\n"],
+    [
+      "ordered map keeps its order",
+      resp.orderedMap([["id", "1"], ["address", "a:1"], ["leader", true]]),
+      "*6\r\n$2\r\nid\r\n$1\r\n1\r\n$7\r\naddress\r\n$3\r\na:1\r\n$6\r\nleader\r\n$1\r\n1\r\n",
+    ],
+    ["ordered maps in an array", [resp.orderedMap([["z", null]]), resp.orderedMap([])], "*2\r\n*2\r\n$1\r\nz\r\n$-1\r\n*0\r\n"],
     ["plain error gets ERR", new Error("syntax error"), "-ERR syntax error\r\n"],
     ["MOVED kept", new Error("MOVED 0 127.0.0.1:11002"), "-MOVED 0 127.0.0.1:11002\r\n"],
     ["TRY kept", new Error("TRY 127.0.0.1:11002"), "-TRY 127.0.0.1:11002\r\n"],
