@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import type { Redis } from "ioredis";
 import { signalProcess, waitFor } from "../helpers/process.ts";
 import { ask, type Cluster, type ClusterNode } from "../helpers/cluster.ts";
+export { firstWrite } from "../helpers/cluster.ts";
 
 /** Runs redis-cli; resolves with stdout+stderr, trimmed, even when it exits non-zero. */
 export function redisCli(port: number, ...args: string[]): Promise<string> {
@@ -42,15 +43,6 @@ export function raftInfo(cluster: Cluster, node: ClusterNode): Promise<Record<st
   return waitFor(`RAFT INFO from node ${node.id}`, async () => {
     const reply = await askNode(cluster, node, "RAFT", "INFO");
     return reply instanceof Error && /^LOADING/.test(reply.message) ? undefined : pairs(reply);
-  });
-}
-
-/** Sends a write until it is not refused with TRYAGAIN (the machine has no time before the first TICK). */
-export function firstWrite(redis: Redis, ...args: string[]): Promise<unknown> {
-  return waitFor(`${args[0]} to be accepted`, async () => {
-    const reply = await ask(redis, ...args);
-    if (reply instanceof Error && /^TRYAGAIN/.test(reply.message)) return undefined;
-    return reply;
   });
 }
 

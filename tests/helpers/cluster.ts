@@ -35,6 +35,15 @@ export async function ask(redis: Redis, ...args: string[]): Promise<unknown> {
   }
 }
 
+/** Sends a write until it is not refused with TRYAGAIN (the machine has no time before the first TICK). */
+export function firstWrite(redis: Redis, ...args: string[]): Promise<unknown> {
+  return waitFor(`${args[0]} to be accepted`, async () => {
+    const reply = await ask(redis, ...args);
+    if (reply instanceof Error && /^TRYAGAIN/.test(reply.message)) return undefined;
+    return reply;
+  });
+}
+
 export function appPath(example: string): string {
   return `${REPO_ROOT}examples/${example}.ts`;
 }
