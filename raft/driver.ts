@@ -274,13 +274,13 @@ export class RaftDriver {
         while (!this.#closed && this.#core.hasReady()) {
           const ready = this.#core.ready();
           await this.#persist(ready);
+          // A configuration takes effect when appended, not when committed (Raft §4.1):
+          // the transport must know a new member before this Ready's first append to it.
+          if (configKey(this.#core.config) !== this.#peersFrom) this.#updatePeers();
           this.#send(ready);
           await this.#apply(ready);
           this.#core.advance(ready);
           this.#noticeStateChange();
-          // A configuration takes effect when appended, not when committed (Raft §4.1):
-          // the new member must get messages before it can help commit its own addition.
-          if (configKey(this.#core.config) !== this.#peersFrom) this.#updatePeers();
         }
       } while (this.#again && !this.#closed);
     } catch (error) {
