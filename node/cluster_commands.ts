@@ -29,6 +29,8 @@ export function clusterCommand(node: NodeContext): CommandSpec {
       const leaderAddress = driver.addressOf(driver.status.leaderId);
       switch (argText(args[1]).toLowerCase()) {
         case "info":
+          // uhaha's text: "\n" line ends, both epochs the last log index. (uhaha
+          // always says ok; we say fail, with no slots ok, while no leader is known.)
           return [
             `cluster_state:${leaderAddress ? "ok" : "fail"}`,
             "cluster_slots_assigned:16384",
@@ -37,10 +39,11 @@ export function clusterCommand(node: NodeContext): CommandSpec {
             "cluster_slots_fail:0",
             `cluster_known_nodes:${members.length}`,
             `cluster_size:${members.length}`,
-            `cluster_current_epoch:${driver.status.commitIndex}`,
-            `cluster_my_epoch:${driver.status.term}`,
-            "",
-          ].join("\r\n");
+            `cluster_current_epoch:${driver.status.lastIndex}`,
+            `cluster_my_epoch:${driver.status.lastIndex}`,
+            "cluster_stats_messages_sent:0",
+            "cluster_stats_messages_received:0",
+          ].map((line) => line + "\n").join("");
         case "slots": {
           if (!leaderAddress) return new Error("CLUSTERDOWN The cluster is down");
           const { host, port } = splitAddress(leaderAddress);

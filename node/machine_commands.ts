@@ -16,6 +16,7 @@ export function rfc3339Nanos(ns: bigint): string {
 
 /** A Go-style duration: 1h2m3.5s, 31.700387018s, 250ms. */
 export function goDuration(ns: bigint): string {
+  if (ns === 0n) return "0s"; // as Go's Duration.String
   if (ns < 1_000_000_000n) {
     if (ns >= 1_000_000n) return `${trimFraction(ns, 1_000_000n)}ms`;
     if (ns >= 1_000n) return `${trimFraction(ns, 1_000n)}µs`;

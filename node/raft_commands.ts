@@ -9,6 +9,7 @@ import { type ReplyValue, resp } from "../server/resp_values.ts";
 import type { ConfChange } from "../raft/core/types.ts";
 import type { SnapshotInfo } from "../raft/storage/snapshot_store.ts";
 import { globMatch } from "./glob.ts";
+import { goDuration } from "./machine_commands.ts";
 import type { NodeContext } from "./node_context.ts";
 import { clientError } from "./redirect.ts";
 
@@ -39,8 +40,51 @@ function snapshotReply(info: SnapshotInfo): ReplyValue {
   return { id: info.id, size: info.size, timestamp: String(BigInt(Math.trunc(info.time)) * 1_000_000n) };
 }
 
-/** `RAFT INFO`'s keys and values, as strings. */
-export function raftInfo(node: NodeContext): Record<string, string> {
+/**
+ * The keys uhaha's `RAFT INFO` answers (hashicorp/raft's stats and uhaha's
+ * two `logs_*`), in its order: uhaha writes its map sorted by key.
+ */
+export const UHAHA_RAFT_INFO_KEYS = [
+  "applied_index",
+  "commit_index",
+  "fsm_pending",
+  "id",
+  "last_contact",
+  "last_log_index",
+  "last_log_term",
+  "last_snapshot_index",
+  "last_snapshot_term",
+  "latest_configuration",
+  "latest_configuration_index",
+  "logs_behind",
+  "logs_loaded_percent",
+  "num_peers",
+  "protocol_version",
+  "protocol_version_max",
+  "protocol_version_min",
+  "snapshot_version_max",
+  "snapshot_version_min",
+  "state",
+  "term",
+  "voter",
+] as const;
+
+/** Our own keys, shown only when a pattern matches them (and in the HTTP status). */
+type ExtraRaftInfoKey = "leader_id";
+
+/**
+ * hashicorp/raft's `last_contact`: "0" on the leader, "never" before any
+ * message from a leader, else the time since the last one as a Go duration.
+ */
+function lastContact(node: NodeContext): string {
+  if (node.driver.status.role === "leader") return "0";
+  const heardAt = node.driver.leaderHeardAt;
+  if (heardAt === undefined) return "never";
+  return goDuration(BigInt(Math.max(0, Math.round((performance.now() - heardAt) * 1e6))));
+}
+
+/** Every `RAFT INFO` key (uhaha's and ours) and its value, as strings. */
+export function raftInfo(node: NodeContext): Record<(typeof UHAHA_RAFT_INFO_KEYS)[number] | ExtraRaftInfoKey, string> {
   const d = node.driver.status;
   const config = d.config;
   const self = config.members.find((m) => m.id === node.nodeId);
@@ -51,6 +95,7 @@ export function raftInfo(node: NodeContext): Record<string, string> {
     commit_index: String(d.commitIndex),
     fsm_pending: "0",
     id: String(node.nodeId),
+    last_contact: lastContact(node),
     last_log_index: String(lastIndex),
     last_log_term: String(d.termAt(lastIndex) ?? d.snapshotMeta.term),
     last_snapshot_index: String(d.snapshotMeta.index),
@@ -58,15 +103,31 @@ export function raftInfo(node: NodeContext): Record<string, string> {
     latest_configuration: "[" + config.members.map((m) =>
       `{Suffrage:${m.voter ? "Voter" : "Nonvoter"} ID:${m.id} Address:${m.address}}`
     ).join(" ") + "]",
+    latest_configuration_index: String(d.configIndex),
     leader_id: String(d.leaderId),
     logs_behind: String(Math.max(0, d.commitIndex - d.appliedIndex)),
     logs_loaded_percent: loaded.toFixed(1),
     num_peers: String(Math.max(0, config.members.length - 1)),
+    // The versions hashicorp/raft (and so uhaha) reports.
     protocol_version: "3",
+    protocol_version_max: "3",
+    protocol_version_min: "0",
+    snapshot_version_max: "1",
+    snapshot_version_min: "0",
     state: node.driver.failed ? "Shutdown" : STATE_NAMES[d.role],
     term: String(d.term),
     voter: String(self?.voter ?? false),
   };
+}
+
+/**
+ * `RAFT INFO [pattern …]`'s reply: without patterns exactly uhaha's keys;
+ * with patterns every key, uhaha's or ours, that one of them matches.
+ * Written as a flat map sorted by key, as uhaha does.
+ */
+export function selectRaftInfo(info: Readonly<Record<string, string>>, patterns: readonly string[]): Record<string, string> {
+  if (patterns.length === 0) return Object.fromEntries(UHAHA_RAFT_INFO_KEYS.map((key) => [key, info[key]]));
+  return Object.fromEntries(Object.entries(info).filter(([key]) => patterns.some((p) => globMatch(p, key))));
 }
 
 export function raftCommand(node: NodeContext): CommandSpec {
@@ -75,12 +136,15 @@ export function raftCommand(node: NodeContext): CommandSpec {
     if (sub === "list") {
       if (args.length !== 1) return wrongArity();
       const leader = node.driver.status.leaderId;
-      return node.driver.status.config.members.map((m) => ({
-        id: String(m.id),
-        address: m.address,
-        leader: String(m.id === leader),
-        voter: String(m.voter),
-      }));
+      // uhaha's field order, not sorted.
+      return node.driver.status.config.members.map((m) =>
+        resp.orderedMap([
+          ["id", String(m.id)],
+          ["address", m.address],
+          ["leader", String(m.id === leader)],
+          ["voter", String(m.voter)],
+        ])
+      );
     }
     let change: ConfChange;
     if (sub === "add") {
@@ -158,12 +222,8 @@ export function raftCommand(node: NodeContext): CommandSpec {
       switch (sub) {
         case "leader":
           return args.length === 1 ? (node.driver.addressOf(node.driver.status.leaderId) ?? "") : wrongArity();
-        case "info": {
-          const info = raftInfo(node);
-          const patterns = args.slice(1);
-          if (patterns.length === 0) return info;
-          return Object.fromEntries(Object.entries(info).filter(([key]) => patterns.some((p) => globMatch(p, key))));
-        }
+        case "info":
+          return selectRaftInfo(raftInfo(node), args.slice(1));
         case "server":
           return await server(args.slice(1));
         case "snapshot":

@@ -37,6 +37,7 @@ export type RaftStatus = Pick<
   | "snapshotMeta"
   | "termAt"
   | "progress"
+  | "configIndex"
 >;
 
 /** Where committed entries go: the replicated machine. */
@@ -190,6 +191,7 @@ export class RaftDriver {
   receive(message: Message): void {
     if (this.#closed) return;
     this.#core.step(message);
+    if (message.from === this.#core.leaderId && message.term === this.#core.term) this.#leaderHeardAt = performance.now();
     this.#kick();
   }
 
@@ -452,6 +454,12 @@ export class RaftDriver {
   }
   get failed(): Error | undefined {
     return this.#fatal;
+  }
+
+  #leaderHeardAt: number | undefined;
+  /** performance.now() when a message from the leader of its term last arrived; undefined before any (RAFT INFO last_contact). */
+  get leaderHeardAt(): number | undefined {
+    return this.#leaderHeardAt;
   }
 
   /** The advertised address of member `id`, if it is in the configuration. */

@@ -247,6 +247,10 @@ export class RaftNode {
   get config(): MembershipConfig {
     return this.#r.config;
   }
+  /** Index of the entry holding `config` (the snapshot's index when it came with the snapshot). */
+  get configIndex(): number {
+    return this.#r.log.lastConfigIndex() || this.#r.log.snapshot.index;
+  }
   /** Metadata of the snapshot the log starts after. */
   get snapshotMeta(): SnapshotMeta {
     return this.#r.log.snapshot;
