@@ -333,6 +333,7 @@ export async function startClusterNode(
       password: flags.auth,
       log,
       done: () => stopping || driver.status.config.members.some((m) => m.id === nodeId),
+      hintLeader: (address) => driver.hintLeader(address),
     });
   }
 

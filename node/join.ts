@@ -1,6 +1,9 @@
 /**
  * `-j addr`: asks a cluster member to add this node, following MOVED/TRY
  * redirects to the leader and retrying (with backoff) until it is added.
+ * The node it is asking is its best guess at the leader until the leader
+ * reaches it (`hintLeader`): a client that sees this node in the leader's
+ * configuration and writes to it at once is redirected there.
  */
 import type { Logger } from "./logger.ts";
 import { respRequest } from "./resp_request.ts";
@@ -15,6 +18,8 @@ export interface JoinOptions {
   readonly log: Logger;
   /** Stop trying when this returns true (the node was added, or is shutting down). */
   readonly done: () => boolean;
+  /** The node now being asked (the leader, or it will say where the leader is); undefined: none. */
+  readonly hintLeader?: (address: string | undefined) => void;
 }
 
 export async function joinCluster(options: JoinOptions): Promise<void> {
@@ -24,6 +29,8 @@ export async function joinCluster(options: JoinOptions): Promise<void> {
   let delayMs = 100;
   const args = ["RAFT", "SERVER", "ADD", String(options.nodeId), options.advertise, ...(options.nonVoter ? ["NONVOTER"] : [])];
   while (!options.done()) {
+    // Asked first, so the hint is in place before the leader can list this node.
+    options.hintLeader?.(target);
     try {
       const reply = await respRequest({ address: target, tls: options.tls, password: options.password, timeoutMs: 10_000 }, args);
       if (reply.type !== "error") {
@@ -37,10 +44,14 @@ export async function joinCluster(options: JoinOptions): Promise<void> {
         continue;
       }
       log.warn(`join via ${target}: ${reply.text}`);
-      if (/^CLUSTERDOWN/.test(reply.text)) target = options.joinAddress;
+      if (/^CLUSTERDOWN/.test(reply.text)) {
+        target = options.joinAddress;
+        options.hintLeader?.(undefined); // it knows no leader either
+      }
     } catch (error) {
       log.warn(`join: ${(error as Error).message}`);
       target = options.joinAddress;
+      options.hintLeader?.(undefined);
     }
     await new Promise((resolve) => setTimeout(resolve, delayMs + Math.random() * delayMs));
     delayMs = Math.min(delayMs * 2, 2_000);

@@ -9,7 +9,7 @@ import type { NodeContext } from "./node_context.ts";
 export function leaderRedirect(node: NodeContext): Error | undefined {
   const driver = node.driver;
   if (driver.status.role === "leader") return undefined;
-  return redirectTo(node, driver.addressOf(driver.status.leaderId));
+  return redirectTo(node, driver.leaderAddress());
 }
 
 export function redirectTo(node: NodeContext, leaderAddress: string | undefined): Error {

@@ -57,6 +57,8 @@ export interface DriverTransport {
   setPeers(peers: ReadonlyMap<number, string>): void;
   send(messages: readonly Message[]): void;
   sendSnapshot(message: SnapshotMessage, chunks: AsyncIterable<Uint8Array>): Promise<boolean>;
+  /** Peer `id`'s address, also one learned from its handshake before any configuration names it. */
+  addressOf?(id: number): string | undefined;
 }
 
 export interface DriverLogger {
@@ -253,7 +255,37 @@ export class RaftDriver {
 
   #notLeader(): NotLeaderError {
     const leaderId = this.#core.leaderId;
-    return new NotLeaderError(leaderId, this.addressOf(leaderId));
+    return new NotLeaderError(leaderId, this.leaderAddress());
+  }
+
+  /** A joining node's guess at its leader (see hintLeader), and the term it was made in. */
+  #leaderHint: { readonly address: string; readonly term: number } | undefined;
+
+  /**
+   * A joining node (`-j`) has asked `address` to add it: the join address, or
+   * the leader a redirect named. Until this node hears from a leader itself,
+   * clients that need the leader are redirected there, rather than told no
+   * leader is known while the leader's configuration already lists this node.
+   * The hint never reaches the core, so it cannot sway a vote or a term; it
+   * lapses once a leader is known, or when the term moves (an election is
+   * under way). `undefined` withdraws it.
+   */
+  hintLeader(address: string | undefined): void {
+    const known = this.#core.leaderId !== 0;
+    this.#leaderHint = address === undefined || known ? undefined : { address, term: this.#core.term };
+  }
+
+  /**
+   * Where a client that needs the leader should go: the known leader's
+   * address — from the configuration or, when its first messages came before
+   * a configuration naming it, from its handshake — else the join hint, else
+   * undefined (no leader known).
+   */
+  leaderAddress(): string | undefined {
+    const id = this.#core.leaderId;
+    if (id !== 0) return this.addressOf(id) ?? this.#transport?.addressOf?.(id);
+    const hint = this.#leaderHint;
+    return hint !== undefined && hint.term === this.#core.term ? hint.address : undefined;
   }
 
   // ---- the Ready loop -----------------------------------------------------
@@ -389,6 +421,7 @@ export class RaftDriver {
 
   #noticeStateChange(): void {
     const state = { role: this.#core.role, term: this.#core.term, leaderId: this.#core.leaderId };
+    if (state.leaderId !== 0) this.#leaderHint = undefined;
     const last = this.#lastState;
     if (state.role === last.role && state.term === last.term && state.leaderId === last.leaderId) return;
     this.#lastState = state;

@@ -79,6 +79,11 @@ export class PeerTransport {
     }
   }
 
+  /** Peer `id`'s address: from `setPeers`, else from its handshake when it dialed this node. */
+  addressOf(id: number): string | undefined {
+    return this.#addressOf(id);
+  }
+
   #addressOf(id: number): string | undefined {
     return this.#book.get(id) ?? this.#learned.get(id);
   }
