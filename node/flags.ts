@@ -62,92 +62,179 @@ const OPTIONS = {
   "try-errors": { type: "boolean" },
 } as const;
 
+type OptionName = keyof typeof OPTIONS;
+type ValueOption = { [K in OptionName]: (typeof OPTIONS)[K]["type"] extends "string" ? K : never }[OptionName];
+type SwitchOption = Exclude<OptionName, ValueOption>;
+
+/** What each flag that takes a value needs, as usage errors say it: "-n needs <this>". */
+const NEEDS: Record<ValueOption, string> = {
+  addr: "an address host:port",
+  id: "a positive integer node id",
+  dir: "a directory",
+  join: "an address host:port",
+  level: "a log level (debug, verb, info, warn or silent)",
+  "tls-cert": "a certificate file",
+  "tls-key": "a private key file",
+  auth: "a secret",
+  advertise: "an address host:port",
+  restore: "a snapshot file",
+};
+
+/** Flags whose value may itself start with '-' (written `-d=-x`); the others' never can. */
+const FREE_TEXT: ReadonlySet<ValueOption> = new Set(["dir", "tls-cert", "tls-key", "auth", "restore"]);
+
+/** The words Go's flag package takes for a boolean flag's `=value` (strconv.ParseBool). */
+const GO_BOOLEANS: Readonly<Record<string, boolean>> = Object.fromEntries([
+  ...["1", "t", "T", "TRUE", "true", "True"].map((word) => [word, true]),
+  ...["0", "f", "F", "FALSE", "false", "False"].map((word) => [word, false]),
+]);
+
+const MAX_NODE_ID = 2 ** 31 - 1;
+
 export type FlagsResult =
   | { readonly ok: true; readonly flags: NodeFlags }
   | { readonly ok: false; readonly error: string };
 
+function isOption(name: string): name is OptionName {
+  return Object.hasOwn(OPTIONS, name);
+}
+
+const LONG_OF_SHORT: ReadonlyMap<string, OptionName> = new Map(
+  (Object.entries(OPTIONS) as [OptionName, { short?: string }][]).flatMap(([name, o]) => o.short ? [[o.short, name]] : []),
+);
+
 /**
- * Go's flag package (which uhaha uses) also accepts `-nosync` and
- * `-tls-cert=x`; rewrite those to the double-dash form parseArgs knows.
+ * Go's flag package (which uhaha uses) also accepts `-nosync`,
+ * `-tls-cert=x` and `-d=x`; rewrite those, one argument for one, to forms
+ * parseArgs knows (`--nosync`, `--tls-cert=x`, `-dx`).
  */
 function normalizeGoStyle(argv: readonly string[]): string[] {
   const out: string[] = [];
   let afterTerminator = false;
   for (const arg of argv) {
     if (arg === "--") afterTerminator = true;
-    const name = /^-([a-z][a-z-]+)(=.*)?$/.exec(arg)?.[1];
-    out.push(!afterTerminator && name !== undefined && name in OPTIONS ? `-${arg}` : arg);
+    const [, name, value] = /^-([a-z][a-z-]*)(?:=([^]*))?$/.exec(arg) ?? [];
+    if (afterTerminator || name === undefined) out.push(arg);
+    else if (name.length > 1) out.push(isOption(name) ? `-${arg}` : arg);
+    else if (value === undefined) out.push(arg);
+    else {
+      const long = LONG_OF_SHORT.get(name);
+      out.push(long === undefined ? arg : OPTIONS[long].type === "string" ? `-${name}${value}` : `--${long}=${value}`);
+    }
   }
   return out;
 }
 
-/** Parses "host:port", ":port" or "[ipv6]:port". */
+/** Parses "host:port", ":port" or "[ipv6]:port" given to `flag`; a string is the usage error. */
 export function parseHostPort(text: string, flag: string): HostPort | string {
   const match = /^(\[[^\]]*\]|[^:]*):([^:]*)$/.exec(text);
-  if (!match) return `invalid address '${text}' for ${flag}: expected host:port`;
+  if (!match) return `${flag} needs an address host:port, got '${text}'`;
   const host = match[1].replace(/^\[(.*)\]$/, "$1");
   const port = Number(match[2]);
   if (!/^\d+$/.test(match[2]) || port < 1 || port > 65535) {
-    return `invalid port '${match[2]}' in ${flag} '${text}': must be 1-65535`;
+    return `${flag} needs a port from 1 to 65535, got '${match[2]}' in '${text}'`;
   }
   return { host, port };
 }
 
-export function parseFlags(argv: readonly string[]): FlagsResult {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: normalizeGoStyle(argv), options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    return { ok: false, error: describeParseError(error) };
-  }
-  const v = parsed.values;
-  const fail = (error: string): FlagsResult => ({ ok: false, error });
+/** The flags given, by name, and the positionals; or the first usage error. */
+interface GivenFlags {
+  readonly values: Partial<Record<ValueOption, string>>;
+  readonly switches: Partial<Record<SwitchOption, boolean>>;
+  /** How the user wrote each flag (`-n`, `--id`, `-tls-cert`), for messages. */
+  readonly spelled: Partial<Record<OptionName, string>>;
+  readonly positionals: string[];
+}
 
-  const listen = parseHostPort(v.addr ?? DEFAULT_LISTEN, "-a");
+/**
+ * Splits argv into flags with parseArgs' tokens (non-strict, so that no
+ * parseArgs wording reaches the user) and checks each flag here: unknown
+ * flags, a missing value, a value that is another flag, a value given to
+ * a switch.
+ */
+function readFlags(argv: readonly string[]): GivenFlags | string {
+  const { tokens } = parseArgs({ args: normalizeGoStyle(argv), options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  const given: GivenFlags = { values: {}, switches: {}, spelled: {}, positionals: [] };
+  for (const token of tokens) {
+    if (token.kind === "positional") given.positionals.push(token.value);
+    if (token.kind !== "option") continue;
+    // As written: `-nosync=1` was rewritten to `--nosync=1`, `-d=x` to `-dx`.
+    const original = argv[token.index];
+    const flag = token.rawName.startsWith("--") && !original.startsWith("--") ? original.replace(/=[^]*$/, "") : token.rawName;
+    const name = token.name;
+    // Named whole, as Go's flag package would (`-bogus`, not its first letter).
+    if (!isOption(name)) return `unknown flag '${original.replace(/=[^]*$/, "")}'`;
+    given.spelled[name] = flag;
+    if (OPTIONS[name].type === "boolean") {
+      const switchName = name as SwitchOption;
+      if (token.value === undefined) given.switches[switchName] = true;
+      else if (Object.hasOwn(GO_BOOLEANS, token.value)) given.switches[switchName] = GO_BOOLEANS[token.value];
+      else return `${flag} takes no value, got '${token.value}'`;
+      continue;
+    }
+    const valueName = name as ValueOption;
+    const value = token.value;
+    if (value === undefined) return `${flag} needs ${NEEDS[valueName]}`;
+    if (!token.inlineValue && value.startsWith("-")) {
+      const hint = FREE_TEXT.has(valueName) ? ` (write ${flag}=${value} if that is the value)` : "";
+      return `${flag} needs ${NEEDS[valueName]}, got '${value}'${hint}`;
+    }
+    given.values[valueName] = value;
+  }
+  return given;
+}
+
+export function parseFlags(argv: readonly string[]): FlagsResult {
+  const fail = (error: string): FlagsResult => ({ ok: false, error });
+  const given = readFlags(argv);
+  if (typeof given === "string") return fail(given);
+  const v = given.values;
+  const spelled = (name: OptionName, fallback: string) => given.spelled[name] ?? fallback;
+
+  const listen = parseHostPort(v.addr ?? DEFAULT_LISTEN, spelled("addr", "-a"));
   if (typeof listen === "string") return fail(listen);
 
   let advertise: HostPort | undefined;
   if (v.advertise !== undefined) {
-    if (!/:\d*$/.test(v.advertise)) {
-      return fail(`--advertise '${v.advertise}' has no port: expected host:port`);
-    }
-    const parsedAdvertise = parseHostPort(v.advertise, "--advertise");
+    const flag = spelled("advertise", "--advertise");
+    const parsedAdvertise = parseHostPort(v.advertise, flag);
     if (typeof parsedAdvertise === "string") return fail(parsedAdvertise);
-    if (parsedAdvertise.host === "") return fail(`--advertise '${v.advertise}' has no host: expected host:port`);
+    if (parsedAdvertise.host === "") return fail(`${flag} needs a host in host:port, got '${v.advertise}'`);
     advertise = parsedAdvertise;
   }
 
   if (v.join !== undefined) {
-    const join = parseHostPort(v.join, "-j");
+    const join = parseHostPort(v.join, spelled("join", "-j"));
     if (typeof join === "string") return fail(join);
   }
 
   const nodeId = v.id ?? "1";
-  if (!/^[1-9][0-9]{0,9}$/.test(nodeId) || Number(nodeId) > 2 ** 31 - 1) {
-    return fail(`invalid node id '${nodeId}' for -n: must be an integer from 1 to 2147483647`);
+  if (!/^[1-9][0-9]*$/.test(nodeId)) return fail(`${spelled("id", "-n")} needs ${NEEDS.id}, got '${nodeId}'`);
+  if (Number(nodeId) > MAX_NODE_ID) {
+    return fail(`${spelled("id", "-n")} needs a node id from 1 to ${MAX_NODE_ID}, got '${nodeId}'`);
   }
 
   const level = v.level ?? "info";
-  if (!isLogLevel(level)) {
-    return fail(`invalid log level '${level}' for -l: expected debug, verb, info, warn or silent`);
-  }
+  if (!isLogLevel(level)) return fail(`${spelled("level", "-l")} needs ${NEEDS.level}, got '${level}'`);
 
   if ((v["tls-cert"] === undefined) !== (v["tls-key"] === undefined)) {
     return fail(v["tls-cert"] === undefined
-      ? "--tls-key requires --tls-cert"
-      : "--tls-cert requires --tls-key");
+      ? `${spelled("tls-key", "--tls-key")} requires --tls-cert`
+      : `${spelled("tls-cert", "--tls-cert")} requires --tls-key`);
   }
   if (v.restore !== undefined && v.join !== undefined) {
-    return fail("--restore cannot be used with -j: a restore starts a new single-node cluster");
+    return fail(`${spelled("restore", "--restore")} cannot be used with -j: a restore starts a new single-node cluster`);
   }
-  if (v.auth === "") return fail("--auth must not be empty");
-  if (v.dir === "") return fail("-d must not be empty");
+  for (const name of ["auth", "dir", "tls-cert", "tls-key", "restore"] as const) {
+    if (v[name] === "") return fail(`${spelled(name, name)} needs ${NEEDS[name]}, got ''`);
+  }
 
+  const on = given.switches;
   return {
     ok: true,
     flags: {
-      showVersion: v.version ?? false,
-      showHelp: v.help ?? false,
+      showVersion: on.version ?? false,
+      showHelp: on.help ?? false,
       listen,
       nodeId,
       dataDir: v.dir ?? "data",
@@ -157,22 +244,13 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       tlsKeyPath: v["tls-key"],
       auth: v.auth,
       advertise,
-      nosync: v.nosync ?? false,
-      openReads: v.openreads ?? false,
-      localTime: v.localtime ?? false,
+      nosync: on.nosync ?? false,
+      openReads: on.openreads ?? false,
+      localTime: on.localtime ?? false,
       restorePath: v.restore,
-      nonVoter: v.nonvoter ?? false,
-      tryErrors: v["try-errors"] ?? false,
-      modules: parsed.positionals,
+      nonVoter: on.nonvoter ?? false,
+      tryErrors: on["try-errors"] ?? false,
+      modules: given.positionals,
     },
   };
-}
-
-/** Turns parseArgs' errors into one short sentence. */
-function describeParseError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: string }).code;
-  const option = /'([^']+)'/.exec(message)?.[1];
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) return `unknown flag '${option}'`;
-  return message.charAt(0).toLowerCase() + message.slice(1);
 }
