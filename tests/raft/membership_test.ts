@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EntryKind } from "../../raft/log_entry.ts";
-import { applyConfChange, decodeConfig, encodeConfig, voterIds } from "../../raft/core/mod.ts";
+import { applyConfChange, decodeConfig, encodeConfig, type Message, voterIds } from "../../raft/core/mod.ts";
 import { Cluster, members } from "./harness.ts";
 
 const empty = { index: 0, term: 0, config: { members: [] } };
@@ -108,4 +108,54 @@ test("removing the leader: it keeps leading until the change commits, then steps
   assert.deepEqual(a2.slice(0, n), a3.slice(0, n));
   assert.deepEqual(a1, a2.slice(0, a1.length));
   assert.ok(a1.some((e) => e.kind === EntryKind.Config), "node 1 applied its own removal");
+});
+
+/** One message as a transcript line. */
+function show(m: Message): string {
+  const head = `${m.type} ${m.from}→${m.to} t${m.term}`;
+  switch (m.type) {
+    case "append":
+      return `${head} prev ${m.prevIndex}/${m.prevTerm} entries [${m.entries.map((e) => e.index).join(",")}] commit ${m.commit}`;
+    case "appendResponse":
+      return `${head} ${m.reject ? `reject ${m.index} hint ${m.hintIndex}/${m.hintTerm}` : `ok ${m.index}`}`;
+    default:
+      return head;
+  }
+}
+
+test("adding a member: the leader's first append leaves with the change, and names the leader to it", () => {
+  const c = new Cluster([1]);
+  c.elect(1);
+  c.propose(1, 2); // entries 1 (no-op), 2, 3: all committed
+  c.add({ id: 2 }, empty);
+  const r = c.core(1).proposeConfChange({ type: "addVoter", id: 2, address: "n2" });
+  assert.equal(r.accepted && r.index, 4);
+  // The Ready that persists the change already carries the append to the
+  // new member (the driver must know its address before sending it).
+  c.flush(1);
+  assert.deepEqual(c.node(1).disk.entries.at(-1)?.kind, EntryKind.Config);
+  assert.deepEqual(c.queue.map(show), ["append 1→2 t1 prev 4/1 entries [] commit 3"]);
+
+  // Delivered one at a time: what the new member knows after each message.
+  const transcript: string[] = [];
+  while (c.queue.length > 0) {
+    const m = c.queue.shift()!;
+    c.core(m.to).step(m);
+    c.flush(m.to);
+    const n2 = c.core(2);
+    transcript.push(
+      `${show(m)} | n2: leader ${n2.leaderId} term ${n2.term} members [${n2.config.members.map((x) => x.id)}] commit ${n2.commitIndex}`,
+    );
+  }
+  assert.deepEqual(transcript, [
+    // Its first message names the leader, before any configuration does:
+    // a redirect needs the address from elsewhere (the driver: the handshake).
+    "append 1→2 t1 prev 4/1 entries [] commit 3 | n2: leader 1 term 1 members [] commit 0",
+    "appendResponse 2→1 t1 reject 4 hint 0/0 | n2: leader 1 term 1 members [] commit 0",
+    "append 1→2 t1 prev 0/0 entries [1,2,3,4] commit 3 | n2: leader 1 term 1 members [1,2] commit 3",
+    "appendResponse 2→1 t1 ok 4 | n2: leader 1 term 1 members [1,2] commit 3",
+    "append 1→2 t1 prev 4/1 entries [] commit 4 | n2: leader 1 term 1 members [1,2] commit 4",
+    "appendResponse 2→1 t1 ok 4 | n2: leader 1 term 1 members [1,2] commit 4",
+  ]);
+  assert.equal(c.core(1).commitIndex, 4, "the addition committed with the new member's vote");
 });
