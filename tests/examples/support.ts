@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import type { Redis } from "ioredis";
 import { signalProcess, waitFor } from "../helpers/process.ts";
 import { ask, type Cluster, type ClusterNode } from "../helpers/cluster.ts";
 export { firstWrite } from "../helpers/cluster.ts";
