@@ -15,8 +15,9 @@ export class StorageCorruptError extends Error {
 }
 
 /**
- * A write failed (ENOSPC, EIO, ...). The failing operation rejects with it,
- * and every later write rejects with it too, until the store is reopened.
+ * A write failed (ENOSPC, EIO, ...). The failing operation rejects with it;
+ * a log store also refuses every later write with it until it is reopened
+ * or `recover()`ed (the Raft driver does that by itself, with backoff).
  */
 export class StorageFailedError extends Error {
   override readonly name = "StorageFailedError";
@@ -58,3 +59,38 @@ export type StorageLogger = (level: "info" | "warn" | "error", message: string) 
 export const defaultStorageLogger: StorageLogger = (level, message) => {
   if (level !== "info") console.error(`[storage] ${level}: ${message}`);
 };
+
+/**
+ * Logs storage failures so that a disk that stays full (or broken) while
+ * the node retries yields one line per `intervalMs`, not one per attempt: a
+ * failure with the same code as the last one logged is held back until the
+ * interval has passed, and the next line logged says how many were held back.
+ */
+export class FailureReporter {
+  readonly #logger: StorageLogger;
+  readonly #intervalMs: number;
+  readonly #now: () => number;
+  #lastCode = "";
+  #lastAt = -Infinity;
+  #heldBack = 0;
+
+  constructor(logger: StorageLogger, intervalMs = 10_000, now: () => number = Date.now) {
+    this.#logger = logger;
+    this.#intervalMs = intervalMs;
+    this.#now = now;
+  }
+
+  /** Logs `message` at "error" level unless a failure with the same `code` was logged less than the interval ago. */
+  report(code: string, message: string): void {
+    const now = this.#now();
+    if (code === this.#lastCode && now - this.#lastAt < this.#intervalMs) {
+      this.#heldBack++;
+      return;
+    }
+    const held = this.#heldBack > 0 ? ` (${this.#heldBack} more ${this.#lastCode} failures since the last report)` : "";
+    this.#lastCode = code;
+    this.#lastAt = now;
+    this.#heldBack = 0;
+    this.#logger("error", message + held);
+  }
+}

@@ -6,6 +6,7 @@ import type { LogEntry } from "../log_entry.ts";
 import {
   defaultStorageLogger,
   errorCode,
+  FailureReporter,
   StorageClosedError,
   StorageFailedError,
   type StorageLogger,
@@ -25,7 +26,11 @@ export interface FileLogStoreOptions {
   cacheEntries?: number;
   /** File-system seam (tests inject faults). Default: node:fs. */
   io?: FileIO;
-  /** Where warnings (torn tail cut, write failure) go. Default: console.error for warn/error. */
+  /**
+   * Where warnings (torn tail cut, write failure) go. Default: console.error
+   * for warn/error. A write failure with the same code as the last one is
+   * logged at most once per 10 s (a node retrying on a full disk).
+   */
   logger?: StorageLogger;
 }
 
@@ -54,6 +59,7 @@ export class FileLogStore implements LogStore {
   readonly #dir: string;
   readonly #io: FileIO;
   readonly #log: StorageLogger;
+  readonly #failures: FailureReporter;
   readonly #sync: boolean;
   readonly #segmentBytes: number;
   readonly #cacheEntries: number;
@@ -87,6 +93,7 @@ export class FileLogStore implements LogStore {
     this.#dir = dir;
     this.#io = io;
     this.#log = logger;
+    this.#failures = new FailureReporter(logger);
     this.#sync = !options.nosync;
     this.#segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
     this.#cacheEntries = Math.max(1, options.cacheEntries ?? 8192);
@@ -124,6 +131,66 @@ export class FileLogStore implements LogStore {
   /** Why writes are refused (after ENOSPC/EIO), or null. */
   failure(): StorageFailedError | null {
     return this.#failure;
+  }
+
+  /**
+   * Reopens the log in place after a failure, as openFileLogStore would:
+   * once queued work is done, the directory is verified again by
+   * recoverLog (which cuts a tail a failed append may have torn, finishes
+   * an interrupted truncate/compaction/reset, and refuses real damage), and
+   * the store's view of its files, its read cache and its active segment
+   * are rebuilt from what is on disk. Then writes are accepted again.
+   * A no-op on a store that has not failed.
+   *
+   * Whole records that a failed append left behind (when cutting them off
+   * failed too) are kept, and synced now, since from here on they count as
+   * durable: like entries written just before a crash, they were never
+   * acknowledged, which is all Raft asks (a follower that holds entries it
+   * did not acknowledge is normal; a leader's new term overwrites them if
+   * they conflict, Raft §5.3).
+   *
+   * Rejects (and the store keeps refusing writes) if the directory cannot
+   * be read or repaired yet, e.g. with StorageFailedError while the disk
+   * still fails, or StorageCorruptError.
+   */
+  recover(): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.#enqueue({ kind: "run", run: () => this.#recover(), resolve, reject }, true));
+  }
+
+  async #recover(): Promise<void> {
+    if (!this.#failure) return;
+    let recovered: Awaited<ReturnType<typeof recoverLog>>;
+    let fd: number;
+    try {
+      recovered = await recoverLog(this.#io, this.#dir, this.#log, this.#sync);
+      fd = await this.#io.open(recovered.segments[recovered.segments.length - 1].path, "r+");
+      if (this.#sync) await this.#io.datasync(fd).catch(async (err) => {
+        await this.#io.close(fd).catch(() => {});
+        throw err;
+      });
+    } catch (err) {
+      const code = errorCode(err);
+      if (!code) throw err; // StorageCorruptError and the like: not something a retry fixes
+      const failure = new StorageFailedError(`reopening the log in ${this.#dir} failed with ${code} (${(err as Error)?.message ?? err})`, code, err);
+      this.#failures.report(code, failure.message);
+      throw failure;
+    }
+    const old = this.#fd;
+    this.#segments = recovered.segments;
+    this.#fd = fd;
+    this.#first = recovered.prevIndex + 1;
+    this.#prevTerm = recovered.prevTerm;
+    this.#filesInFlux = false;
+    this.#failure = null;
+    await this.#io.close(old).catch(() => {});
+    try {
+      await this.loadCache();
+    } catch (err) {
+      this.#filesInFlux = true;
+      this.#fail(err, "reading the log back after reopening it", this.#dir, 0);
+      throw this.#failure;
+    }
+    this.#log("info", `${this.#dir}: reopened after a write failure; the log holds [${this.#first}, ${this.lastIndex()}]`);
   }
 
   entries(lo: number, hi: number, maxBytes = Infinity): Promise<LogEntry[]> {
@@ -301,11 +368,12 @@ export class FileLogStore implements LogStore {
     const why = code === "ENOSPC" ? "the disk is full: free space" : "the disk reported an error: check it";
     this.#failure = new StorageFailedError(
       `log ${doing} failed with ${code} in ${file} at offset ${offset} (${(err as Error)?.message ?? err}). ` +
-        `Entries acknowledged before are intact. The log refuses writes until it is reopened: ${why}, then restart the node.`,
+        `Entries acknowledged before are intact. The log refuses writes until it is reopened: ${why} ` +
+        `(a running node reopens it by itself once writes succeed again).`,
       code,
       err,
     );
-    this.#log("error", this.#failure.message);
+    this.#failures.report(code, this.#failure.message);
     // Queued appends fail now; queued mutations refuse via #guardWrite; close still runs.
     this.#queue = this.#queue.filter((op) => {
       if (op.kind === "append") op.reject(this.#failure);

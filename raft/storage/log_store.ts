@@ -52,6 +52,14 @@ export interface LogStore {
    * Used after installing a snapshot that the log does not cover.
    */
   reset(prevIndex: number, prevTerm: number): Promise<void>;
+  /**
+   * After a write failed (ENOSPC, EIO: the store then refuses writes),
+   * reopens the store in place: verifies what is on disk again, cuts a tail
+   * the failed write may have torn, and accepts writes again. What the
+   * readers see afterwards is exactly what is durable. Rejects, still
+   * refusing writes, while the storage keeps failing. No-op when healthy.
+   */
+  recover(): Promise<void>;
   /** Waits for queued work, then releases files. Later calls reject. */
   close(): Promise<void>;
 }

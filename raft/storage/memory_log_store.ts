@@ -72,6 +72,11 @@ export class MemoryLogStore implements LogStore {
     });
   }
 
+  /** Nothing to recover: a memory store never fails a write. */
+  recover(): Promise<void> {
+    return this.#run(() => {});
+  }
+
   close(): Promise<void> {
     this.#closed = true;
     return Promise.resolve();

@@ -8,6 +8,7 @@ import { decodeChecked, encodeChecked, writeFileAtomic } from "./atomic_file.ts"
 import {
   defaultStorageLogger,
   errorCode,
+  FailureReporter,
   StorageClosedError,
   StorageCorruptError,
   StorageFailedError,
@@ -107,7 +108,11 @@ export interface FileStableStoreOptions {
   /** Skip fsyncs (the replace stays atomic against a process crash, not a power loss). */
   nosync?: boolean;
   io?: FileIO;
-  /** Where a failed save is reported (besides the rejection). Default: console.error. */
+  /**
+   * Where a failed save is reported (besides the rejection). Default:
+   * console.error. A failure with the same code as the last one is logged
+   * at most once per 10 s (a node retrying on a full disk).
+   */
   logger?: StorageLogger;
 }
 
@@ -115,11 +120,11 @@ export class FileStableStore extends OrderedStableStore {
   readonly #file: string;
   readonly #io: FileIO;
   readonly #sync: boolean;
-  readonly #log: StorageLogger;
+  readonly #failures: FailureReporter;
   /** Use openFileStableStore. */
   constructor(file: string, state: StableState, options: FileStableStoreOptions) {
     super(state);
-    this.#log = options.logger ?? defaultStorageLogger;
+    this.#failures = new FailureReporter(options.logger ?? defaultStorageLogger);
     this.#file = file;
     this.#io = options.io ?? nodeFileIO;
     this.#sync = !options.nosync;
@@ -135,7 +140,7 @@ export class FileStableStore extends OrderedStableStore {
         code,
         err,
       );
-      this.#log("error", failure.message);
+      this.#failures.report(code, failure.message);
       throw failure;
     }
   }
