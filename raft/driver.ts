@@ -2,7 +2,9 @@
  * The Raft driver: the I/O edge around the pure core. It ticks the core on
  * a timer, feeds it peer messages, and runs each Ready in the order Raft
  * requires — persist (log, then term/vote), send, apply, advance — and it
- * turns proposals and reads into promises for the layers above.
+ * turns proposals and reads into promises for the layers above. When a
+ * write fails (a full disk), the node steps down and pauses, and resumes by
+ * itself from its durable state once writes succeed again (#resume).
  */
 import type { LogEntry } from "./log_entry.ts";
 import { EntryKind } from "./log_entry.ts";
@@ -23,6 +25,10 @@ import type { SnapshotInfo, SnapshotStore } from "./storage/snapshot_store.ts";
 import { NotLeaderError, OutcomeUnknownError, ShutdownError } from "./errors.ts";
 import { PendingProposals, PendingReads } from "./pending_requests.ts";
 import { findSnapshot, readSnapshotData, snapshotFileChunks, storeStreamedSnapshot } from "./snapshot_io.ts";
+import type { PersistedState } from "./core/raft.ts";
+import { loadDurableState } from "./durable_state.ts";
+import { StorageFailedError } from "./storage/errors.ts";
+import { StorageOutage } from "./storage_outage.ts";
 
 /** What the layers above may read of the consensus core. */
 export type RaftStatus = Pick<
@@ -90,6 +96,15 @@ export interface DriverOptions {
   readonly snapshotIntervalMs?: number;
   /** A proposal that has not resolved after this long gets OutcomeUnknownError. Default 10 s. */
   readonly proposalTimeoutMs?: number;
+  /**
+   * After a storage write fails (full disk, I/O error) the node steps down,
+   * stops taking part and tries to resume by itself: first after 100 ms,
+   * then waiting twice as long each time, but at most this long (ms).
+   * Default 2000.
+   */
+  readonly storageRetryMaxMs?: number;
+  /** While storage keeps failing, at most one log line about it per this many ms. Default 10000. */
+  readonly storageRetryLogMs?: number;
   /** Called whenever role, term or leader changes. */
   readonly onStateChange?: (state: { role: RoleKind; term: number; leaderId: number }) => void;
   /** Called after each batch of applied entries. */
@@ -100,9 +115,14 @@ function configKey(config: MembershipConfig): string {
   return config.members.map((m) => `${m.id}@${m.address}`).join(",");
 }
 
+function newCore(options: DriverOptions, persisted: PersistedState): RaftNode {
+  return new RaftNode({ id: options.id, random: Math.random, electionTicks: options.electionTicks ?? 10, heartbeatTicks: 1 }, persisted);
+}
+
 export class RaftDriver {
   readonly id: number;
-  readonly #core: RaftNode;
+  /** Replaced (rebuilt from disk) when the node resumes after a storage failure. */
+  #core: RaftNode;
   readonly #o: DriverOptions;
   #transport: DriverTransport | undefined;
   readonly #proposals: PendingProposals;
@@ -116,6 +136,12 @@ export class RaftDriver {
   #snapshotting: Promise<SnapshotInfo> | undefined;
   #lastState = { role: "follower" as RoleKind, term: -1, leaderId: -1 };
   #fatal: Error | undefined;
+  /** Set while this node cannot persist: it takes no part in the cluster until it can again. */
+  #outage: StorageOutage | undefined;
+  /** The last outage, until a write succeeds after resuming: failing again at once continues it, and its backoff. */
+  #recentOutage: StorageOutage | undefined;
+  #resumeTimer: ReturnType<typeof setTimeout> | undefined;
+  #resuming: Promise<void> = Promise.resolve();
 
   private constructor(options: DriverOptions, core: RaftNode, snapshotIndex: number) {
     this.id = options.id;
@@ -130,43 +156,9 @@ export class RaftDriver {
    * term/vote, log entries after the snapshot) and builds the core.
    */
   static async open(options: DriverOptions): Promise<RaftDriver> {
-    const latest = (await options.snapshots.list())[0];
-    let snapshot: SnapshotMeta = { index: 0, term: 0, config: options.initialConfig };
-    if (latest) {
-      options.applier.restore(await readSnapshotData(options.snapshots, latest));
-      snapshot = { index: latest.index, term: latest.term, config: latest.config as unknown as MembershipConfig };
-    }
-    const log = options.log;
-    if (log.lastIndex() < snapshot.index || log.firstIndex() > snapshot.index + 1) {
-      // The log does not continue the snapshot (a crash between installing a
-      // snapshot and resetting the log): the snapshot wins.
-      await log.reset(snapshot.index, snapshot.term);
-    }
-    const entries = await log.entries(snapshot.index + 1, log.lastIndex() + 1);
-    const stable = options.stable.get();
-    // A snapshot from --restore may carry a term above the stored one: the
-    // current term never trails the log, or new entries would go backwards.
-    const lastTerm = entries.at(-1)?.term ?? snapshot.term;
-    const termRaised = lastTerm > stable.currentTerm;
-    const core = new RaftNode(
-      {
-        id: options.id,
-        random: Math.random,
-        electionTicks: options.electionTicks ?? 10,
-        heartbeatTicks: 1,
-      },
-      {
-        hardState: {
-          term: termRaised ? lastTerm : stable.currentTerm,
-          vote: termRaised || stable.votedFor === null ? 0 : Number(stable.votedFor),
-          commit: 0,
-        },
-        snapshot,
-        entries,
-      },
-    );
-    const driver = new RaftDriver(options, core, snapshot.index);
-    driver.#machineIndex = snapshot.index;
+    const durable = await loadDurableState(options, undefined);
+    const driver = new RaftDriver(options, newCore(options, durable.persisted), durable.persisted.snapshot.index);
+    driver.#machineIndex = durable.machineIndex;
     return driver;
   }
 
@@ -174,12 +166,9 @@ export class RaftDriver {
   start(transport: DriverTransport): void {
     this.#transport = transport;
     this.#updatePeers();
-    const config = this.#core.config;
-    // A single-voter cluster need not wait an election timeout to elect itself.
-    if (config.members.length === 1 && config.members[0].id === this.id && config.members[0].voter) {
-      this.#core.campaign();
-    }
+    this.#campaignIfAlone();
     this.#timer = setInterval(() => {
+      if (this.#outage) return; // a node that cannot persist must not campaign
       this.#core.tick();
       this.#kick();
     }, this.#o.tickMs ?? 100);
@@ -187,11 +176,20 @@ export class RaftDriver {
     this.#kick();
   }
 
+  /** A single-voter cluster need not wait an election timeout to elect itself. */
+  #campaignIfAlone(): void {
+    const config = this.#core.config;
+    if (config.members.length === 1 && config.members[0].id === this.id && config.members[0].voter) {
+      this.#core.campaign();
+    }
+  }
+
   // ---- inputs -------------------------------------------------------------
 
   /** A message from a peer. */
   receive(message: Message): void {
-    if (this.#closed) return;
+    // During a storage outage messages are dropped, as if lost on the network.
+    if (this.#closed || this.#outage) return;
     this.#core.step(message);
     if (message.from === this.#core.leaderId && message.term === this.#core.term) this.#leaderHeardAt = performance.now();
     this.#kick();
@@ -199,6 +197,7 @@ export class RaftDriver {
 
   /** A snapshot streamed from the leader: store it (verified), then let the core install it. */
   async receiveSnapshot(message: SnapshotMessage, data: AsyncIterable<Uint8Array>): Promise<void> {
+    if (this.#outage) throw this.#outage.error; // the transport tells the sender, who retries later
     try {
       const info = await storeStreamedSnapshot(this.#o.snapshots, message.snapshot, data);
       this.#o.logger.info(`received snapshot ${info.id} (${info.size} bytes) from ${message.from}`);
@@ -305,9 +304,16 @@ export class RaftDriver {
     try {
       do {
         this.#again = false;
-        while (!this.#closed && this.#core.hasReady()) {
+        while (!this.#closed && !this.#outage && this.#core.hasReady()) {
           const ready = this.#core.ready();
-          await this.#persist(ready);
+          try {
+            if (await this.#persist(ready)) this.#recentOutage = undefined;
+          } catch (error) {
+            if (!(error instanceof StorageFailedError)) throw error;
+            // Nothing of this Ready is sent, applied or advanced: its core is dropped on resuming.
+            this.#storageFailed(error);
+            break;
+          }
           // A configuration takes effect when appended, not when committed (Raft §4.1):
           // the transport must know a new member before this Ready's first append to it.
           if (configKey(this.#core.config) !== this.#peersFrom) this.#updatePeers();
@@ -316,7 +322,7 @@ export class RaftDriver {
           this.#core.advance(ready);
           this.#noticeStateChange();
         }
-      } while (this.#again && !this.#closed);
+      } while (this.#again && !this.#closed && !this.#outage);
     } catch (error) {
       this.#fail(error as Error);
     } finally {
@@ -325,7 +331,7 @@ export class RaftDriver {
     this.#maybeSnapshot();
   }
 
-  /** Storage failed: stop taking part (acknowledging anything now could lose it). */
+  /** A failure no retry can fix (corrupt files, a bug): stop taking part for good. */
   #fail(error: Error): void {
     this.#fatal = new Error(`storage failure, node stopped taking writes: ${error.message}`);
     this.#o.logger.warn(this.#fatal.message);
@@ -334,9 +340,11 @@ export class RaftDriver {
     this.#closed = true;
     clearInterval(this.#timer);
     clearInterval(this.#snapshotTimer);
+    clearTimeout(this.#resumeTimer);
   }
 
-  async #persist(ready: Ready): Promise<void> {
+  /** Persists what `ready` asks for; returns whether anything was written. */
+  async #persist(ready: Ready): Promise<boolean> {
     const log = this.#o.log;
     if (ready.snapshot) await log.reset(ready.snapshot.index, ready.snapshot.term);
     if (ready.entries.length > 0) {
@@ -351,7 +359,117 @@ export class RaftDriver {
     // new election) after a restart, which costs no extra fsync per write.
     if (hard && (hard.term !== stable.currentTerm || vote !== stable.votedFor)) {
       await this.#o.stable.update({ currentTerm: hard.term, votedFor: vote });
+      return true;
     }
+    return ready.snapshot !== undefined || ready.entries.length > 0;
+  }
+
+  // ---- storage failures ---------------------------------------------------
+
+  /**
+   * A write failed (a full disk, an I/O error). This node can no longer
+   * promise anything it has not persisted, so it steps down and stops
+   * taking part — it drops peer messages and stops ticking, so it neither
+   * acknowledges, votes nor campaigns — until an attempt to resume finds
+   * the disk writable again (#resume). Its waiting proposals learn that
+   * their outcome is unknown: their entries may be on other nodes already
+   * and may yet commit there.
+   */
+  #storageFailed(error: StorageFailedError): void {
+    const now = Date.now();
+    const continuing = this.#recentOutage;
+    const outage = continuing ??
+      new StorageOutage(error, now, { maxDelayMs: this.#o.storageRetryMaxMs, logIntervalMs: this.#o.storageRetryLogMs });
+    this.#outage = this.#recentOutage = outage;
+    if (continuing) {
+      this.#reportStillFailing(outage, error, now);
+    } else {
+      this.#o.logger.warn(
+        `storage write failed (${error.code}): ${this.#core.role === "leader" ? "stepping down as leader and " : ""}` +
+          `pausing Raft until the disk takes writes again; this node retries by itself. ${error.message}`,
+      );
+    }
+    this.#core.stepDown();
+    this.#noticeStateChange();
+    this.#proposals.failAll(new OutcomeUnknownError(`this node's storage failed (${error.code})`));
+    this.#reads.failAll(this.#notLeader());
+    this.#scheduleResume(outage);
+  }
+
+  /** One line per log interval while the storage keeps failing, not one per attempt. */
+  #reportStillFailing(outage: StorageOutage, error: StorageFailedError, now: number): void {
+    const failures = outage.failed(error, now);
+    if (failures === 0) return;
+    const seconds = ((now - outage.since) / 1000).toFixed(1);
+    this.#o.logger.warn(
+      `storage still failing (${error.code}) ${seconds} s after the first failure, ` +
+        `${failures} more failures since the last report; still retrying: ${error.message}`,
+    );
+  }
+
+  #scheduleResume(outage: StorageOutage): void {
+    if (this.#closed) return;
+    this.#resumeTimer = setTimeout(() => {
+      this.#resumeTimer = undefined;
+      this.#resuming = this.#resume(outage).catch((error) => this.#fail(error as Error));
+    }, outage.nextDelayMs());
+  }
+
+  /**
+   * One attempt to take part again after a storage failure. The disk must
+   * take a small write (the term/vote file, saved again unchanged); the log
+   * store reopens itself, verifying its files and cutting a tail the failed
+   * append may have torn; then the core is rebuilt from what is durable —
+   * exactly the core a restart would build, except that the machine keeps
+   * its state (it has applied only committed entries, all of them durable
+   * here, so the new core starts with them committed and applied).
+   *
+   * Why this is safe: Raft's persistent state — currentTerm, votedFor and
+   * the log — must be on stable storage before the server responds to RPCs
+   * (Raft §5, Figure 2), and this driver sends the messages of a Ready only
+   * after persisting it. So everything a peer ever heard from this node
+   * (votes, acknowledgements, entries) is covered by what is durable, and
+   * restarting from durable state is the crash-recovery case Raft handles
+   * at any moment (§5.5). What failed to persist goes with the old core:
+   * those entries were never acknowledged (a follower answers only after
+   * persisting), never counted in the leader's own match index (the leader
+   * counts itself in advance(), which a failed Ready never reaches), and a
+   * term or vote that was not saved was never sent. Keeping the old core
+   * and retrying instead would keep in-memory state derived from entries
+   * that are not on disk (its stable mark, a commit index learned over
+   * them), which is what the rebuild rules out. The new core is a follower
+   * with a fresh election timer.
+   */
+  async #resume(outage: StorageOutage): Promise<void> {
+    if (this.#closed || this.#outage !== outage) return;
+    outage.attempts++;
+    try {
+      await this.#snapshotting?.catch(() => {});
+      await this.#o.stable.save(this.#o.stable.get());
+      await this.#o.log.recover();
+      const durable = await loadDurableState(this.#o, this.#machineIndex);
+      if (this.#closed) return;
+      this.#core = newCore(this.#o, durable.persisted);
+      this.#machineIndex = durable.machineIndex;
+      this.#lastSnapshotIndex = durable.persisted.snapshot.index;
+      this.#outage = undefined;
+    } catch (error) {
+      if (this.#closed) return;
+      // Anything but a failed write (a corrupt file, say) is not fixed by waiting.
+      if (!(error instanceof StorageFailedError)) throw error;
+      this.#reportStillFailing(outage, error, Date.now());
+      this.#scheduleResume(outage);
+      return;
+    }
+    const seconds = ((Date.now() - outage.since) / 1000).toFixed(1);
+    this.#o.logger.info(
+      `storage takes writes again, ${seconds} s after it failed (${outage.attempts} attempts to resume): ` +
+        `rejoining as a follower from the durable state (last index ${this.#core.lastIndex}, term ${this.#core.term})`,
+    );
+    this.#updatePeers();
+    this.#noticeStateChange();
+    this.#campaignIfAlone();
+    this.#kick();
   }
 
   #send(ready: Ready): void {
@@ -432,7 +550,7 @@ export class RaftDriver {
 
   #maybeSnapshot(intervalElapsed = false): void {
     const threshold = intervalElapsed ? 1 : this.#o.snapshotThresholdEntries ?? 8192;
-    if (this.#closed || this.#snapshotting) return;
+    if (this.#closed || this.#snapshotting || this.#outage) return;
     if (this.#core.appliedIndex - this.#lastSnapshotIndex < threshold) return;
     this.snapshotNow().catch((error) => this.#o.logger.warn(`automatic snapshot failed: ${error.message}`));
   }
@@ -445,6 +563,8 @@ export class RaftDriver {
    */
   snapshotNow(): Promise<SnapshotInfo> {
     if (this.#snapshotting) return this.#snapshotting;
+    // While paused by a storage failure: the core is frozen and the disk refuses writes.
+    if (this.#outage) return Promise.reject(this.#outage.error);
     const run = async () => {
       // Entries applied to the machine but not yet advance()d are unknown to the
       // core; let the Ready loop catch up, then snapshot with no await between.
@@ -488,6 +608,10 @@ export class RaftDriver {
   get failed(): Error | undefined {
     return this.#fatal;
   }
+  /** The storage failure this node is paused by (it resumes by itself), or undefined. */
+  get storageFailure(): StorageFailedError | undefined {
+    return this.#outage?.error;
+  }
 
   #leaderHeardAt: number | undefined;
   /** performance.now() when a message from the leader of its term last arrived; undefined before any (RAFT INFO last_contact). */
@@ -505,6 +629,8 @@ export class RaftDriver {
     this.#closed = true;
     clearInterval(this.#timer);
     clearInterval(this.#snapshotTimer);
+    clearTimeout(this.#resumeTimer);
+    await this.#resuming;
     await this.#pumpDone;
     await this.#snapshotting?.catch(() => {});
     this.#proposals.failAll(new ShutdownError());

@@ -76,6 +76,15 @@ export class RaftNode {
     if (this.#r.role.kind !== "leader") this.#r.campaign("election");
   }
 
+  /**
+   * Becomes a follower of no known leader in the same term (the vote is
+   * kept): from now on proposals and reads are refused. For a driver that
+   * can no longer persist, and stops stepping and ticking this core.
+   */
+  stepDown(): void {
+    this.#r.becomeFollower(this.#r.term, 0);
+  }
+
   /** Appends application data on the leader; refused with a leader hint elsewhere. */
   propose(data: Uint8Array): ProposeResult {
     return requests.propose(this.#r, data);
