@@ -1,37 +1,27 @@
 /**
- * A real full disk: a 1 MiB tmpfs (needs root on Linux; skipped with a
- * message otherwise). The append that hits ENOSPC rejects, the log refuses
+ * A real full disk: a 1 MiB tmpfs (needs root on Linux; skipped, visibly,
+ * otherwise). The append that hits ENOSPC rejects, the log refuses
  * further writes, everything acknowledged reads back, and after space is
  * freed a reopened log appends again.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import process from "node:process";
 import { openFileLogStore } from "../../raft/storage/file_log_store.ts";
 import { StorageFailedError } from "../../raft/storage/errors.ts";
 import { openFileStableStore } from "../../raft/storage/stable_store.ts";
+import { mountTmpfs, tmpfsSkipReason, unmount } from "../helpers/tmpfs.ts";
 import { batch, recordingLogger, tempDir } from "./_helpers.ts";
 
-function mountTmpfs(dir: string): string | null {
-  if (process.platform !== "linux") return `tmpfs test skipped: needs Linux (this is ${process.platform})`;
-  if (typeof process.getuid !== "function" || process.getuid() !== 0) return "tmpfs test skipped: needs root to mount a tmpfs";
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir], { stdio: "pipe" });
-    return null;
-  } catch (err) {
-    return `tmpfs test skipped: mount is not permitted here (${String((err as Error).message).split("\n")[0]})`;
-  }
-}
+const skip = tmpfsSkipReason();
 
-test("ENOSPC on a real 1 MiB tmpfs: the append fails, nothing acknowledged is lost, the log recovers", async (t) => {
+test("ENOSPC on a real 1 MiB tmpfs: the append fails, nothing acknowledged is lost, the log recovers", { skip: skip ?? false }, async (t) => {
   const { dir, cleanup } = await tempDir("uhaha-tmpfs-");
-  const skip = mountTmpfs(dir);
-  if (skip) {
-    t.diagnostic(skip);
-    console.log(skip);
+  const problem = mountTmpfs(dir, 1);
+  if (problem) {
+    t.diagnostic(`skipped: ${problem}`);
+    t.skip(problem);
     await cleanup();
     return;
   }
@@ -83,7 +73,7 @@ test("ENOSPC on a real 1 MiB tmpfs: the append fails, nothing acknowledged is lo
     assert.equal(freed.lastIndex(), acked + 2);
     await freed.close();
   } finally {
-    execFileSync("umount", [dir], { stdio: "pipe" });
+    unmount(dir);
     await cleanup();
   }
 });
