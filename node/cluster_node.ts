@@ -120,7 +120,7 @@ export async function startClusterNode(
     throw new Error(`--restore refused: ${dir} already holds a node's data; move it away or use another -d`);
   }
   const storageLog = (level: string, message: string) => (level === "info" ? log.info(message) : log.warn(message));
-  const stable = await openFileStableStore(path.join(dir, "stable.json"), { nosync: flags.nosync });
+  const stable = await openFileStableStore(path.join(dir, "stable.json"), { nosync: flags.nosync, logger: storageLog });
   const logStore = await openFileLogStore(path.join(dir, "log"), { nosync: flags.nosync, logger: storageLog });
   const snapshotDir = path.join(dir, "snapshots");
   const snapshots = await openFileSnapshotStore(snapshotDir, { nosync: flags.nosync, logger: storageLog });
