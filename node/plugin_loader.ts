@@ -9,7 +9,7 @@
  * pointed at the executable's copy of the framework, so values such as
  * `resp` and `Rewrite` are the very ones the node uses.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -64,8 +64,7 @@ function transpileTree(file: string, transpile: Transpile, outDir: string, done:
     else url = pathToFileURL(target).href;
     return `${lead}${quote}${url}${quote}`;
   });
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(output, code);
+  writeFileSync(output, code); // outDir is importPlugin's mkdtemp directory
   return output;
 }
 

@@ -4,6 +4,7 @@
  * ENOSPC/EIO and so a runtime-specific fast path could replace it.
  */
 import * as fs from "node:fs";
+import { makeDirectories } from "./make_directories.ts";
 
 /** A file handle number, as returned by `open`. */
 export type Fd = number;
@@ -25,6 +26,7 @@ export interface FileIO {
   size(fd: Fd): Promise<number>;
   readFile(path: string): Promise<Uint8Array>;
   readdir(path: string): Promise<string[]>;
+  /** Creates a directory and its missing parents (never a recursive mkdir: see make_directories.ts). */
   mkdirp(path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
@@ -78,7 +80,7 @@ export const nodeFileIO: FileIO = {
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   },
   readdir: (path) => cb<string[]>((d) => fs.readdir(path, d)),
-  mkdirp: (path) => cbVoid((d) => fs.mkdir(path, { recursive: true }, (err) => d(err))),
+  mkdirp: (path) => makeDirectories(path),
   rename: (from, to) => cbVoid((d) => fs.rename(from, to, d)),
   unlink: (path) => cbVoid((d) => fs.unlink(path, d)),
   removeTree: (path) => cbVoid((d) => fs.rm(path, { recursive: true, force: true }, d)),
