@@ -12,7 +12,7 @@ import { ReplicatedMachine } from "../machine/machine.ts";
 import { WriteBatcher } from "../machine/write_batcher.ts";
 import { RaftDriver } from "../raft/driver.ts";
 import type { MembershipConfig } from "../raft/core/types.ts";
-import { openFileLogStore, openFileSnapshotStore, openFileStableStore } from "../raft/storage/mod.ts";
+import { lockDirectory, openFileLogStore, openFileSnapshotStore, openFileStableStore } from "../raft/storage/mod.ts";
 import { PeerTransport } from "../raft/transport/peer_transport.ts";
 import { isPeerPrefix } from "../raft/transport/handshake.ts";
 import { CommandTable, createConcurrencyOf, createDispatch } from "../server/command_table.ts";
@@ -115,6 +115,8 @@ export async function startClusterNode(
   log.info(`node: ${nodeId}`);
 
   const dir = path.join(flags.dataDir, app.name, String(nodeId));
+  // This process owns the directory before anything in it is read (see raft/storage/dir_lock.ts).
+  const dirLock = await lockDirectory(dir);
   const existed = existsSync(path.join(dir, "stable.json"));
   if (flags.restorePath && existed) {
     throw new Error(`--restore refused: ${dir} already holds a node's data; move it away or use another -d`);
@@ -353,6 +355,7 @@ export async function startClusterNode(
     await serverClosed;
     await logStore.close();
     await stable.close();
+    dirLock.release();
     callHook(log, "stateChange", () => app.stateChange?.("shutdown"));
     log.info("node stopped");
     resolveStopped();

@@ -7,6 +7,7 @@
  *   <dir>/log/          FileLogStore: <baseIndex, 20 digits>.seg segments + meta
  *   <dir>/stable        FileStableStore: term, vote, node id, cluster config
  *   <dir>/snapshots/    FileSnapshotStore: <term>-<index>-<ms>/snapshot
+ *   <dir>/lock          lockDirectory: the one process that owns <dir> (dir_lock.ts)
  *
  * Guarantees
  * - Log: every record carries length, CRC-32C, index, term and kind. A batch
@@ -29,6 +30,10 @@
  *   One self-contained file per snapshot (header, gzip data, CRC trailer),
  *   so range reads, chunked install and --restore all use the same bytes.
  *   An install is fully verified before it replaces anything.
+ * - One process per directory: `lockDirectory` is taken before anything in
+ *   it is read, held until exit, and taken over once its holder is gone.
+ * - Directories are created one component at a time (`makeDirectories`), so
+ *   an impossible path fails at once instead of spinning in a recursive mkdir.
  * - `nosync`: no fsync/fdatasync anywhere; still correct across a process
  *   crash (the kernel keeps the page cache), but a power loss or OS crash
  *   may lose acknowledged writes — the documented risk of uhaha's --nosync.
@@ -79,3 +84,5 @@ export {
   type StorageLogger,
 } from "./errors.ts";
 export { asyncNodeFileIO, type Fd, type FileIO, nodeFileIO } from "./file_io.ts";
+export { DirLockedError, type DirLock, isHolderAlive, lockDirectory, type LockHolder } from "./dir_lock.ts";
+export { makeDirectories } from "./make_directories.ts";
