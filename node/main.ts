@@ -1,7 +1,9 @@
 /**
  * `main(app, argv)`: the whole uhaha command line for one application —
  * parse flags, handle -h/-v, run a node until SIGINT/SIGTERM or SHUTDOWN.
- * Returns the process exit code (the caller exits).
+ * Returns the process exit code (the caller exits). A signal is honoured
+ * in every phase: a start-up that does not finish within a second of it is
+ * abandoned, and the process ends by that signal (see exitAtOnce).
  */
 import type { App } from "../machine/app.ts";
 import { startClusterNode } from "./cluster_node.ts";
@@ -29,12 +31,13 @@ export async function runNode(app: App<unknown>, argv: readonly string[], progra
   }
   const log = createLogger(flags.logLevel);
   // Listen for signals before starting, so a signal during start-up also stops cleanly.
-  let requestStop: (signal: string) => void = () => {};
-  const stopRequested = new Promise<string>((resolve) => (requestStop = resolve));
+  let requestStop: (signal: NodeJS.Signals) => void = () => {};
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => (requestStop = resolve));
   let signals = 0;
-  const onSignal = (signal: string) => {
+  const onSignal = (signal: NodeJS.Signals) => {
     if (++signals > 1) {
       log.warn(`received ${signal} again, exiting at once`);
+      exitAtOnce(signal);
       process.exit(1);
     }
     log.info(`received ${signal}, shutting down`);
@@ -43,15 +46,57 @@ export async function runNode(app: App<unknown>, argv: readonly string[], progra
   // `on`, not `once`: Deno re-raises a signal whose last listener was removed.
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
-  let node;
-  try {
-    node = await startClusterNode(app, flags, log);
-  } catch (error) {
-    log.warn(`cannot start: ${(error as Error).message}`);
+  const starting = startClusterNode(app, flags, log).then(
+    (node) => ({ node }),
+    (error: Error) => ({ error }),
+  );
+  let started = await Promise.race([starting, stopRequested.then(() => undefined)]);
+  if (started === undefined) {
+    // A signal during start-up: a start-up about to finish is let finish and
+    // then stopped cleanly; one stuck (on a hung disk, say) is abandoned.
+    started = await withDeadline(starting, STARTUP_STOP_GRACE_MS);
+    if (started === undefined) {
+      log.warn(`start-up did not finish within ${STARTUP_STOP_GRACE_MS} ms of the signal; exiting without a clean stop`);
+      exitAtOnce(await stopRequested);
+      return 1;
+    }
+  }
+  if ("error" in started) {
+    log.warn(`cannot start: ${started.error.message}`);
     return 1;
   }
+  const node = started.node;
   await Promise.race([stopRequested, node.stopped]);
   await node.stop();
   log.info("bye");
   return 0;
+}
+
+/** How long a signal received during start-up waits for start-up to finish before the process gives up on it. */
+const STARTUP_STOP_GRACE_MS = 1_000;
+
+/**
+ * Ends the process at once because of `signal`, even with a file-system call
+ * blocked in a worker thread (a FIFO, a hung disk: where a start-up or a
+ * stop gets stuck). Not process.exit() alone: Node's exit joins its thread
+ * pool and would wait for that call forever. The 'exit' listeners run first
+ * (they release the data directory's lock), then the signal is raised again
+ * with its default action, which ends a Node process there and then. Deno
+ * keeps its handler a little longer; there the caller's process.exit()
+ * follows, which does not wait for blocked calls.
+ */
+function exitAtOnce(signal: NodeJS.Signals): void {
+  process.emit("exit", 1);
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+}
+
+/** `promise`'s value, or undefined once `ms` have passed. */
+async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
