@@ -308,9 +308,18 @@ function processStat(pid: number): { state: string; startTime: string } | "gone"
   try {
     return parseProcStat(fs.readFileSync(`/proc/${pid}/stat`, "utf8")) ?? "unknown";
   } catch (error) {
-    procAvailable ??= fs.existsSync("/proc/self/stat");
+    procAvailable ??= canReadProc();
     const code = errorCode(error);
     return procAvailable && (code === "ENOENT" || code === "ESRCH") ? "gone" : "unknown";
+  }
+}
+
+/** False without /proc, or where reading it is not permitted (Deno without --allow-all asks for it). */
+function canReadProc(): boolean {
+  try {
+    return fs.existsSync("/proc/self/stat");
+  } catch {
+    return false;
   }
 }
 
