@@ -2,9 +2,9 @@
  * The `uhaha` command: `uhaha [flags] [app.ts ...]` loads application
  * modules and runs a node of them. Usage: `uhaha -h`.
  */
-import { loadApp } from "./node/load_app.ts";
-import { parseFlags } from "./node/flags.ts";
-import { runNode, USAGE_ERROR } from "./node/main.ts";
+import { loadApp } from "./cli/load_app.ts";
+import { parseFlags } from "./cli/flags.ts";
+import { runNode, USAGE_ERROR } from "./cli/main.ts";
 
 async function cli(argv: readonly string[]): Promise<number> {
   const parsed = parseFlags(argv);

@@ -20,8 +20,8 @@
  * ```
  * @module
  */
-import type { App } from "./machine/app.ts";
-import { runNode } from "./node/main.ts";
+import type { App } from "./api/app.ts";
+import { runNode } from "./cli/main.ts";
 
 export type {
   App,
@@ -36,8 +36,8 @@ export type {
   Rand,
   Service,
   ServiceApi,
-} from "./machine/app.ts";
-export { Rewrite } from "./machine/app.ts";
+} from "./api/app.ts";
+export { Rewrite } from "./api/app.ts";
 export {
   type ReplyValue,
   resp,
@@ -45,9 +45,9 @@ export {
   RespNullArray,
   RespOrderedMap,
   RespSimple,
-} from "./server/resp_values.ts";
+} from "./api/reply.ts";
 export { NotLeaderError, OutcomeUnknownError, WriteDroppedError } from "./raft/errors.ts";
-export { UHAHA_VERSION } from "./node/version.ts";
+export { UHAHA_VERSION } from "./api/version.ts";
 
 /**
  * Runs a node of `app` with uhaha's command line (`argv`, default the

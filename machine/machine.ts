@@ -7,10 +7,10 @@
  * (thrown) becomes its result — the same on every replica — and never stops
  * the apply loop.
  */
-import type { App, Command, Machine, Rand } from "./app.ts";
+import type { App, Command, Machine, Rand } from "../api/app.ts";
 import { decodePayload } from "./log_payload.ts";
 import { Pcg32 } from "./pcg.ts";
-import type { ReplyValue } from "../server/resp_values.ts";
+import type { ReplyValue } from "../api/reply.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();

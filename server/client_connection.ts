@@ -11,7 +11,7 @@ import { ByteQueue } from "./byte_queue.ts";
 import { type Concurrency, CommandSequencer } from "./command_sequencer.ts";
 import { DEFAULT_PARSER_LIMITS, parseCommand, type ParserLimits } from "./resp_parser.ts";
 import { ReplyWriter } from "./resp_writer.ts";
-import type { ReplyValue } from "./resp_values.ts";
+import type { ReplyValue } from "../api/reply.ts";
 
 /** What a command sees of the client that sent it (a socket, or a service inside the node). */
 export interface Client {

@@ -5,7 +5,7 @@
  */
 import type { Client, ConcurrencyOf, Dispatch } from "./client_connection.ts";
 import type { Concurrency } from "./command_sequencer.ts";
-import type { ReplyValue } from "./resp_values.ts";
+import type { ReplyValue } from "../api/reply.ts";
 
 export interface CommandSpec {
   /** Lower-case command name. */

@@ -9,7 +9,7 @@ import {
   type RespInteger,
   type RespOrderedMap,
   type RespSimple,
-} from "./resp_values.ts";
+} from "../api/reply.ts";
 
 const encoder = new TextEncoder();
 const CRLF = [13, 10] as const;

@@ -1,5 +1,5 @@
 /**
- * Gives the plugin loader (node/plugin_loader.ts) a TypeScript-stripping
+ * Gives the plugin loader (cli/plugin_loader.ts) a TypeScript-stripping
  * transform and the framework's exports, since the single executable's
  * embedded Node 20 cannot import `.ts` itself. Imported by sea_entry.ts
  * before the CLI, so this runs first.

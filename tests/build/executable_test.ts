@@ -13,7 +13,7 @@ import { freePort, killAll, spawnProcess, waitForPort } from "../helpers/process
 import { ensureExecutable } from "../helpers/executable.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 import { replyToJs } from "../../server/resp_reply_parser.ts";
-import { UHAHA_VERSION } from "../../node/version.ts";
+import { UHAHA_VERSION } from "../../api/version.ts";
 
 describe("single executable", () => {
   let dir: string;

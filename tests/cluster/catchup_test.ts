@@ -1,7 +1,7 @@
 /**
  * Catching up by snapshot, on a 3-node cluster of the clock app whose
  * automatic snapshot threshold is tiny (UHAHA_SNAPSHOT_THRESHOLD, read by
- * node/cluster_node.ts): a follower stopped while the log grows past
+ * cluster/start_node.ts): a follower stopped while the log grows past
  * several snapshots (so the entries it lacks are compacted away) comes back
  * by a streamed snapshot, and a new node joins the compacted cluster the
  * same way. `--openreads` lets each node's own state be read.

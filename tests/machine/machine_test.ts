@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { App } from "../../machine/app.ts";
+import type { App } from "../../api/app.ts";
 import { encodeBatch, encodeTick } from "../../machine/log_payload.ts";
 import { ReplicatedMachine } from "../../machine/machine.ts";
 

@@ -5,7 +5,7 @@ import { ByteQueue } from "../../server/byte_queue.ts";
 import { parseReply, type Reply } from "../../server/resp_reply_parser.ts";
 import { encodeReply } from "../../server/resp_writer.ts";
 import { concatBytes, splitAt } from "../helpers/chunks.ts";
-import { type ReplyValue, resp } from "../../server/resp_values.ts";
+import { type ReplyValue, resp } from "../../api/reply.ts";
 
 const dec = new TextDecoder();
 const text = (value: ReplyValue) => dec.decode(encodeReply(value));

@@ -5,10 +5,10 @@
  */
 import * as path from "node:path";
 import { argText, type CommandSpec } from "../server/command_table.ts";
-import { type ReplyValue, resp } from "../server/resp_values.ts";
+import { type ReplyValue, resp } from "../api/reply.ts";
 import type { ConfChange } from "../raft/core/types.ts";
 import type { SnapshotInfo } from "../raft/storage/snapshot_store.ts";
-import { globMatch } from "./glob.ts";
+import { globMatch } from "../api/glob.ts";
 import { goDuration } from "./machine_commands.ts";
 import type { NodeContext } from "./node_context.ts";
 import { clientError } from "./redirect.ts";

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { argText, type CommandSpec } from "../server/command_table.ts";
-import { resp } from "../server/resp_values.ts";
+import { resp } from "../api/reply.ts";
 import type { NodeContext } from "./node_context.ts";
 
 /** The 40-hex Redis Cluster node id of a server: SHA-1 of its id, as uhaha does. */

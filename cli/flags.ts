@@ -3,7 +3,7 @@
  * the flags or an error message for the user; never exits.
  */
 import { parseArgs } from "node:util";
-import { isLogLevel, type LogLevel } from "./logger.ts";
+import { isLogLevel, type LogLevel } from "../cluster/logger.ts";
 
 export interface HostPort {
   /** "" for all interfaces (`-a :11001`). */

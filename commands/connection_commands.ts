@@ -3,8 +3,8 @@
  * PING, ECHO, QUIT, AUTH, HELLO and COMMAND.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { argText, type CommandSpec, type CommandTable } from "./command_table.ts";
-import { resp, type ReplyValue } from "./resp_values.ts";
+import { argText, type CommandSpec, type CommandTable } from "../server/command_table.ts";
+import { resp, type ReplyValue } from "../api/reply.ts";
 
 export interface ConnectionCommandOptions {
   /** The `--auth` secret; undefined when the server is open. */

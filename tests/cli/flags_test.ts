@@ -1,9 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { parseFlags, parseHostPort } from "../../node/flags.ts";
-import { formatLogLine } from "../../node/logger.ts";
-import { UHAHA_VERSION } from "../../node/version.ts";
+import { parseFlags, parseHostPort } from "../../cli/flags.ts";
+import { formatLogLine } from "../../cluster/logger.ts";
+import { UHAHA_VERSION } from "../../api/version.ts";
 
 function flagsOf(argv: string[]) {
   const result = parseFlags(argv);

@@ -41,7 +41,7 @@ export async function importPlugin(file: string): Promise<Record<string, unknown
   }
 }
 
-/** `from "./x.ts"`, `import("../y.ts")`, `from "/abs/mod.ts"`: specifiers of files on disk. */
+/** `from "../lib/x.ts"`, `import("../y.ts")`, `from "/abs/mod.ts"`: specifiers of files on disk. */
 const IMPORT_SPECIFIER = /(\bfrom\s*|\bimport\s*\(?\s*)(["'])((?:\.{1,2}\/|\/)[^"']+)\2/g;
 
 /** Transpiles `file` and the relative files it imports; returns the path of its output. */

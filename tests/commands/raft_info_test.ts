@@ -1,8 +1,8 @@
 /** RAFT INFO's key selection and the Go-style durations of last_contact, without a node. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { selectRaftInfo, UHAHA_RAFT_INFO_KEYS } from "../../node/raft_commands.ts";
-import { goDuration } from "../../node/machine_commands.ts";
+import { selectRaftInfo, UHAHA_RAFT_INFO_KEYS } from "../../commands/raft_commands.ts";
+import { goDuration } from "../../commands/machine_commands.ts";
 import { encodeReply } from "../../server/resp_writer.ts";
 
 const info: Record<string, string> = Object.fromEntries([...UHAHA_RAFT_INFO_KEYS, "leader_id"].map((key) => [key, `v_${key}`]));

@@ -1,12 +1,12 @@
 /**
  * What the built-in and application commands of a running node share.
  */
-import type { App, CommandEvent } from "../machine/app.ts";
+import type { App, CommandEvent } from "../api/app.ts";
 import type { Dispatch } from "../server/client_connection.ts";
 import type { ReplicatedMachine } from "../machine/machine.ts";
 import type { RaftDriver } from "../raft/driver.ts";
 import type { SnapshotStore } from "../raft/storage/snapshot_store.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../cluster/logger.ts";
 
 export interface NodeContext {
   readonly app: App<unknown>;

@@ -1,7 +1,7 @@
 /** VERSION, MACHINE [HUMAN], BARRIER and SHUTDOWN. */
 import type { CommandSpec } from "../server/command_table.ts";
 import { argText } from "../server/command_table.ts";
-import { resp } from "../server/resp_values.ts";
+import { resp } from "../api/reply.ts";
 import { encodeBatch } from "../machine/log_payload.ts";
 import type { NodeContext } from "./node_context.ts";
 import { clientError, leaderRedirect } from "./redirect.ts";

@@ -4,8 +4,8 @@
  * commands.
  */
 import { importPlugin } from "./plugin_loader.ts";
-import type { App, Command } from "../machine/app.ts";
-import { UHAHA_VERSION } from "./version.ts";
+import type { App, Command } from "../api/app.ts";
+import { UHAHA_VERSION } from "../api/version.ts";
 
 const BARE_APP: App<null> = { name: "uhaha", version: UHAHA_VERSION, initialData: () => null, jsonSnapshots: true, commands: {} };
 

@@ -2,7 +2,7 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { cleanup, freePort, makeTempDir, signalProcess, spawnCli, waitFor } from "../helpers/process.ts";
-import { UHAHA_VERSION } from "../../node/version.ts";
+import { UHAHA_VERSION } from "../../api/version.ts";
 import * as net from "node:net";
 
 async function runCli(args: string[]): Promise<{ code: number | string; stdout: string; stderr: string }> {

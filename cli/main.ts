@@ -5,11 +5,11 @@
  * in every phase: a start-up that does not finish within a second of it is
  * abandoned, and the process ends by that signal (see exitAtOnce).
  */
-import type { App } from "../machine/app.ts";
-import { startClusterNode } from "./cluster_node.ts";
+import type { App } from "../api/app.ts";
+import { startClusterNode } from "../cluster/start_node.ts";
 import { parseFlags } from "./flags.ts";
 import { helpText } from "./help.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger } from "../cluster/logger.ts";
 
 /** Exit code for a command line the user must fix. */
 export const USAGE_ERROR = 2;

@@ -4,12 +4,12 @@
  * services send commands as. A hook's exception is logged, never fatal.
  */
 import type { Socket } from "node:net";
-import type { App } from "../machine/app.ts";
+import type { App } from "../api/app.ts";
 import { type Client, type ClientConnection, type Dispatch, formatAddress, newClientId } from "../server/client_connection.ts";
 import { argText } from "../server/command_table.ts";
-import type { ReplyValue } from "../server/resp_values.ts";
+import type { ReplyValue } from "../api/reply.ts";
 import type { Logger } from "./logger.ts";
-import type { NodeContext } from "./node_context.ts";
+import type { NodeContext } from "../commands/node_context.ts";
 
 /** The client a service's `send` runs as: authenticated, no socket of its own to reply on. */
 export class ServiceClient implements Client {

@@ -7,8 +7,8 @@
  */
 import type { Client } from "../server/client_connection.ts";
 import { argText, type CommandSpec } from "../server/command_table.ts";
-import type { ReplyValue } from "../server/resp_values.ts";
-import { type Command, type Intermediate, isRewrite, Rewrite } from "../machine/app.ts";
+import type { ReplyValue } from "../api/reply.ts";
+import { type Command, type Intermediate, isRewrite, Rewrite } from "../api/app.ts";
 import type { WriteBatcher } from "../machine/write_batcher.ts";
 import type { NodeContext } from "./node_context.ts";
 import { clientError, leaderRedirect } from "./redirect.ts";

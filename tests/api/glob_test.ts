@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { globMatch } from "../../node/glob.ts";
+import { globMatch } from "../../api/glob.ts";
 
 test("glob patterns as Redis matches them", () => {
   const cases: Array<[string, string, boolean]> = [

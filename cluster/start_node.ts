@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { getRandomValues } from "node:crypto";
-import type { App } from "../machine/app.ts";
+import type { App } from "../api/app.ts";
 import { encodeTick } from "../machine/log_payload.ts";
 import { ReplicatedMachine } from "../machine/machine.ts";
 import { WriteBatcher } from "../machine/write_batcher.ts";
@@ -19,18 +19,18 @@ import { CommandTable, createConcurrencyOf, createDispatch } from "../server/com
 import type { ConcurrencyOf } from "../server/client_connection.ts";
 import { callHook, connectionOpened, filterResponses, observeCommands, ServiceClient } from "./app_hooks.ts";
 import type { Socket } from "node:net";
-import type { Service, ServiceApi } from "../machine/app.ts";
-import { connectionCommands } from "../server/connection_commands.ts";
+import type { Service, ServiceApi } from "../api/app.ts";
+import { connectionCommands } from "../commands/connection_commands.ts";
 import { RespServer } from "../server/resp_server.ts";
-import { appCommandSpecs } from "./app_commands.ts";
-import { clusterCommand } from "./cluster_commands.ts";
-import type { NodeFlags } from "./flags.ts";
+import { appCommandSpecs } from "../commands/app_commands.ts";
+import { clusterCommand } from "../commands/cluster_commands.ts";
+import type { NodeFlags } from "../cli/flags.ts";
 import { joinCluster } from "./join.ts";
 import type { Logger, RoleLetter } from "./logger.ts";
-import { machineCommands } from "./machine_commands.ts";
-import type { NodeContext } from "./node_context.ts";
-import { raftCommand, raftInfo } from "./raft_commands.ts";
-import { UHAHA_VERSION } from "./version.ts";
+import { machineCommands } from "../commands/machine_commands.ts";
+import type { NodeContext } from "../commands/node_context.ts";
+import { raftCommand, raftInfo } from "../commands/raft_commands.ts";
+import { UHAHA_VERSION } from "../api/version.ts";
 
 /** Tunables of a node beyond the command line (tests shorten them). */
 export interface NodeTuning {

@@ -3,7 +3,7 @@
  * commands and its hooks; the framework replicates it.
  */
 import type { Socket } from "node:net";
-import type { ReplyValue } from "../server/resp_values.ts";
+import type { ReplyValue } from "./reply.ts";
 
 /** Deterministic random numbers inside the machine (PCG, seeded from the log). */
 export interface Rand {
