@@ -4,12 +4,8 @@
  */
 import { parseArgs } from "node:util";
 import { isLogLevel, type LogLevel } from "../cluster/logger.ts";
-
-export interface HostPort {
-  /** "" for all interfaces (`-a :11001`). */
-  readonly host: string;
-  readonly port: number;
-}
+import { type HostPort, parseHostPort } from "../api/host_port.ts";
+import { MAX_NODE_ID, parseNodeId } from "../api/node_id.ts";
 
 export interface NodeFlags {
   readonly showVersion: boolean;
@@ -89,7 +85,6 @@ const GO_BOOLEANS: Readonly<Record<string, boolean>> = Object.fromEntries([
   ...["0", "f", "F", "FALSE", "false", "False"].map((word) => [word, false]),
 ]);
 
-const MAX_NODE_ID = 2 ** 31 - 1;
 
 export type FlagsResult =
   | { readonly ok: true; readonly flags: NodeFlags }
@@ -123,18 +118,6 @@ function normalizeGoStyle(argv: readonly string[]): string[] {
     }
   }
   return out;
-}
-
-/** Parses "host:port", ":port" or "[ipv6]:port" given to `flag`; a string is the usage error. */
-export function parseHostPort(text: string, flag: string): HostPort | string {
-  const match = /^(\[[^\]]*\]|[^:]*):([^:]*)$/.exec(text);
-  if (!match) return `${flag} needs an address host:port, got '${text}'`;
-  const host = match[1].replace(/^\[(.*)\]$/, "$1");
-  const port = Number(match[2]);
-  if (!/^\d+$/.test(match[2]) || port < 1 || port > 65535) {
-    return `${flag} needs a port from 1 to 65535, got '${match[2]}' in '${text}'`;
-  }
-  return { host, port };
 }
 
 /** The flags given, by name, and the positionals; or the first usage error. */
@@ -191,28 +174,30 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
   const v = given.values;
   const spelled = (name: OptionName, fallback: string) => given.spelled[name] ?? fallback;
 
-  const listen = parseHostPort(v.addr ?? DEFAULT_LISTEN, spelled("addr", "-a"));
-  if (typeof listen === "string") return fail(listen);
+  const listen = parseHostPort(v.addr ?? DEFAULT_LISTEN);
+  if (typeof listen === "string") return fail(`${spelled("addr", "-a")} ${listen}`);
 
   let advertise: HostPort | undefined;
   if (v.advertise !== undefined) {
     const flag = spelled("advertise", "--advertise");
-    const parsedAdvertise = parseHostPort(v.advertise, flag);
-    if (typeof parsedAdvertise === "string") return fail(parsedAdvertise);
+    const parsedAdvertise = parseHostPort(v.advertise);
+    if (typeof parsedAdvertise === "string") return fail(`${flag} ${parsedAdvertise}`);
     if (parsedAdvertise.host === "") return fail(`${flag} needs a host in host:port, got '${v.advertise}'`);
     advertise = parsedAdvertise;
   }
 
   if (v.join !== undefined) {
-    const join = parseHostPort(v.join, spelled("join", "-j"));
-    if (typeof join === "string") return fail(join);
+    const join = parseHostPort(v.join);
+    if (typeof join === "string") return fail(`${spelled("join", "-j")} ${join}`);
   }
 
   const nodeId = v.id ?? "1";
-  if (!/^[1-9][0-9]*$/.test(nodeId)) return fail(`${spelled("id", "-n")} needs ${NEEDS.id}, got '${nodeId}'`);
-  if (Number(nodeId) > MAX_NODE_ID) {
+  const parsedId = parseNodeId(nodeId);
+  if (parsedId === "malformed") return fail(`${spelled("id", "-n")} needs ${NEEDS.id}, got '${nodeId}'`);
+  if (parsedId === "out of range") {
     return fail(`${spelled("id", "-n")} needs a node id from 1 to ${MAX_NODE_ID}, got '${nodeId}'`);
   }
+
 
   const level = v.level ?? "info";
   if (!isLogLevel(level)) return fail(`${spelled("level", "-l")} needs ${NEEDS.level}, got '${level}'`);

@@ -5,7 +5,7 @@
  */
 import type { Socket } from "node:net";
 import type { App } from "../api/app.ts";
-import { type Client, type ClientConnection, type Dispatch, formatAddress, newClientId } from "../server/client_connection.ts";
+import { type Client, type ClientConnection, type Dispatch, newClientId, remoteAddressOf } from "../server/client_connection.ts";
 import { argText } from "../server/command_table.ts";
 import type { ReplyValue } from "../api/reply.ts";
 import type { Logger } from "./logger.ts";
@@ -19,7 +19,7 @@ export class ServiceClient implements Client {
   context: unknown = undefined;
   readonly gone: Promise<void>;
   constructor(socket: Socket) {
-    this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.remoteAddress = remoteAddressOf(socket);
     this.gone = new Promise((resolve) => socket.once("close", () => resolve()));
   }
   closeAfterReplies(): void {}

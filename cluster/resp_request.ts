@@ -3,6 +3,7 @@
  * optionally AUTH, send a command, read one reply, close. Used to join a
  * cluster. Rejects on connection errors and after `timeoutMs`.
  */
+import { parseHostPort } from "../api/host_port.ts";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { ByteQueue } from "../server/byte_queue.ts";
@@ -17,9 +18,10 @@ export interface RespRequestOptions {
 }
 
 export function respRequest(options: RespRequestOptions, args: readonly string[]): Promise<Reply> {
-  const at = options.address.lastIndexOf(":");
-  const host = options.address.slice(0, at).replace(/^\[(.*)\]$/, "$1") || "127.0.0.1";
-  const port = Number(options.address.slice(at + 1));
+  const address = parseHostPort(options.address);
+  if (typeof address === "string") return Promise.reject(new Error(`cannot reach '${options.address}': ${address}`));
+  const host = address.host || "127.0.0.1";
+  const port = address.port;
   return new Promise((resolve, reject) => {
     const socket = options.tls
       ? tls.connect({ host, port, rejectUnauthorized: false })

@@ -3,6 +3,8 @@
  * the peer transport, the replicated machine with its TICKs, and the RESP
  * server that serves clients and hands peer connections to the transport.
  */
+import { asError } from "../api/errors.ts";
+import { formatHostPort } from "../api/host_port.ts";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { getRandomValues } from "node:crypto";
@@ -93,9 +95,6 @@ function randomSeed(): bigint {
   return new DataView(getRandomValues(new Uint8Array(8)).buffer).getBigUint64(0, true);
 }
 
-function formatHostPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
 
 export async function startClusterNode(
   app: App<unknown>,
@@ -297,7 +296,7 @@ export async function startClusterNode(
         try {
           return await dispatch(client, rawArgs);
         } catch (error) {
-          return error instanceof Error ? error : new Error(String(error));
+          return asError(error);
         }
       },
       status: () => raftInfo(context),

@@ -5,6 +5,7 @@
  * order on a connection is the connection's business (command_sequencer.ts):
  * writes are "write", reads "read", intermediates "exclusive".
  */
+import { asError } from "../api/errors.ts";
 import type { Client } from "../server/client_connection.ts";
 import { argText, type CommandSpec } from "../server/command_table.ts";
 import type { ReplyValue } from "../api/reply.ts";
@@ -15,9 +16,6 @@ import { clientError, leaderRedirect } from "./redirect.ts";
 
 const encoder = new TextEncoder();
 
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
 
 export function runAppCommand(
   node: NodeContext,

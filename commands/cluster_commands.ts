@@ -2,6 +2,7 @@
  * CLUSTER INFO|SLOTS|NODES|HELP: enough of Redis Cluster for cluster-aware
  * clients (ioredis' Cluster) to find the leader, which owns every slot.
  */
+import { type HostPort, parseHostPort } from "../api/host_port.ts";
 import { createHash } from "node:crypto";
 import { argText, type CommandSpec } from "../server/command_table.ts";
 import { resp } from "../api/reply.ts";
@@ -12,9 +13,11 @@ export function clusterNodeId(id: number): string {
   return createHash("sha1").update(String(id)).digest("hex");
 }
 
-function splitAddress(address: string): { host: string; port: number } {
-  const at = address.lastIndexOf(":");
-  return { host: address.slice(0, at).replace(/^\[(.*)\]$/, "$1"), port: Number(address.slice(at + 1)) };
+/** A member's address as host and port (configurations hold only addresses that parsed). */
+function splitAddress(address: string): HostPort {
+  const parsed = parseHostPort(address);
+  if (typeof parsed === "string") throw new Error(`member address '${address}' ${parsed}`);
+  return parsed;
 }
 
 export function clusterCommand(node: NodeContext): CommandSpec {

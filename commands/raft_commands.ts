@@ -3,6 +3,7 @@
  * LEADER, INFO, SERVER LIST|ADD|REMOVE|PROMOTE|DEMOTE, SNAPSHOT
  * NOW|LIST|FILE|READ, TRANSFER, HELP.
  */
+import { parseNodeId } from "../api/node_id.ts";
 import * as path from "node:path";
 import { argText, type CommandSpec } from "../server/command_table.ts";
 import { type ReplyValue, resp } from "../api/reply.ts";
@@ -33,7 +34,8 @@ const wrongArity = () => new Error("wrong number of arguments, try RAFT HELP");
 const STATE_NAMES = { follower: "Follower", preCandidate: "Candidate", candidate: "Candidate", leader: "Leader" } as const;
 
 function parseId(text: string): number | Error {
-  return /^[1-9][0-9]{0,9}$/.test(text) ? Number(text) : new Error(`invalid server id '${text}': must be a positive integer`);
+  const id = parseNodeId(text);
+  return typeof id === "number" ? id : new Error(`invalid server id '${text}': must be a positive integer`);
 }
 
 function snapshotReply(info: SnapshotInfo): ReplyValue {

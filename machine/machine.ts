@@ -7,6 +7,7 @@
  * (thrown) becomes its result — the same on every replica — and never stops
  * the apply loop.
  */
+import { asError } from "../api/errors.ts";
 import type { App, Command, Machine, Rand } from "../api/app.ts";
 import { decodePayload } from "./log_payload.ts";
 import { Pcg32 } from "./pcg.ts";
@@ -28,9 +29,6 @@ export function lookupCommand<D>(app: App<D>, name: string): Command<D> | undefi
 }
 
 /** Errors thrown by commands become results; non-Errors are wrapped. */
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
 
 export class ReplicatedMachine<D> {
   readonly app: App<D>;

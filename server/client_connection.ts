@@ -6,6 +6,8 @@
  * the client half-closes, every command already received still runs and is
  * answered before the socket closes, as Redis does.
  */
+import { asError } from "../api/errors.ts";
+import { formatHostPort } from "../api/host_port.ts";
 import type { Socket } from "node:net";
 import { ByteQueue } from "./byte_queue.ts";
 import { type Concurrency, CommandSequencer } from "./command_sequencer.ts";
@@ -100,7 +102,7 @@ export class ClientConnection implements Client {
     this.#limits = options.limits ?? DEFAULT_PARSER_LIMITS;
     this.#maxPending = options.maxPendingReplies ?? 1024;
     this.#onProblem = options.onProblem ?? (() => {});
-    this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.remoteAddress = remoteAddressOf(socket);
     socket.setNoDelay(true);
     socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
     socket.on("drain", () => {
@@ -271,12 +273,7 @@ export class ClientConnection implements Client {
   }
 }
 
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-/** "host:port", with brackets around IPv6 hosts. */
-export function formatAddress(host: string | undefined, port: number | undefined): string {
-  const h = host ?? "?";
-  return h.includes(":") ? `[${h}]:${port}` : `${h}:${port}`;
+/** The peer's "host:port" ("?" for what a closed socket no longer knows). */
+export function remoteAddressOf(socket: { readonly remoteAddress?: string; readonly remotePort?: number }): string {
+  return socket.remoteAddress === undefined ? "?" : formatHostPort(socket.remoteAddress, socket.remotePort ?? 0);
 }

@@ -5,6 +5,7 @@
  */
 import * as net from "node:net";
 import * as tls from "node:tls";
+import { type HostPort, parseHostPort } from "../../api/host_port.ts";
 import { FrameSocket } from "./frame_socket.ts";
 import { FrameType } from "./frames.ts";
 import {
@@ -19,27 +20,14 @@ import {
   type Purpose,
 } from "./handshake.ts";
 
-/** A parsed "host:port". */
-export interface HostPort {
-  readonly host: string;
-  readonly port: number;
-}
-
 /**
  * Parses "host:port" ("[::1]:port" for IPv6).
  * @returns the parts, or an error message
  */
 export function parseAddress(address: string): HostPort | string {
-  const colon = address.lastIndexOf(":");
-  if (colon <= 0) return `Cannot parse peer address '${address}': expected host:port`;
-  let host = address.slice(0, colon);
-  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
-  const portText = address.slice(colon + 1);
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
-    return `Cannot parse peer address '${address}': port must be 1-65535`;
-  }
-  return { host, port };
+  const parsed = parseHostPort(address);
+  if (typeof parsed === "string") return `Cannot parse peer address: ${parsed}`;
+  return parsed.host === "" ? `Cannot parse peer address '${address}': a peer needs a host` : parsed;
 }
 
 export interface DialOptions {

@@ -1,7 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { parseFlags, parseHostPort } from "../../cli/flags.ts";
+import { parseFlags } from "../../cli/flags.ts";
+import { parseHostPort } from "../../api/host_port.ts";
 import { formatLogLine } from "../../cluster/logger.ts";
 import { UHAHA_VERSION } from "../../api/version.ts";
 
@@ -44,7 +45,7 @@ describe("flags", () => {
   });
 
   test("IPv6 addresses in brackets", () => {
-    assert.deepEqual(parseHostPort("[::1]:7000", "-a"), { host: "::1", port: 7000 });
+    assert.deepEqual(parseHostPort("[::1]:7000"), { host: "::1", port: 7000 });
     assert.deepEqual(flagsOf(["-a", "[::1]:7000"]).listen, { host: "::1", port: 7000 });
   });
 
