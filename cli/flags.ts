@@ -13,7 +13,7 @@ export interface NodeFlags {
   /** `-a`: where to listen. */
   readonly listen: HostPort;
   /** `-n`: this node's id (a positive integer; uhaha allows any string). */
-  readonly nodeId: string;
+  readonly nodeId: number;
   /** `-d`: the data directory. */
   readonly dataDir: string;
   /** `-j`: an address of a cluster member to join. */
@@ -32,6 +32,8 @@ export interface NodeFlags {
   readonly nonVoter: boolean;
   /** `--try-errors`: redirect with `-TRY addr` instead of `-MOVED 0 addr`. */
   readonly tryErrors: boolean;
+  /** `--snapshot-threshold`: take a snapshot after this many applied entries (undefined: the driver's default). */
+  readonly snapshotThresholdEntries: number | undefined;
   /** Positional arguments: application modules to load. */
   readonly modules: readonly string[];
 }
@@ -56,6 +58,7 @@ const OPTIONS = {
   restore: { type: "string" },
   nonvoter: { type: "boolean" },
   "try-errors": { type: "boolean" },
+  "snapshot-threshold": { type: "string" },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -74,6 +77,7 @@ const NEEDS: Record<ValueOption, string> = {
   auth: "a secret",
   advertise: "an address host:port",
   restore: "a snapshot file",
+  "snapshot-threshold": "a positive number of log entries",
 };
 
 /** Flags whose value may itself start with '-' (written `-d=-x`); the others' never can. */
@@ -214,6 +218,15 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
     if (v[name] === "") return fail(`${spelled(name, name)} needs ${NEEDS[name]}, got ''`);
   }
 
+  let snapshotThresholdEntries: number | undefined;
+  const threshold = v["snapshot-threshold"];
+  if (threshold !== undefined) {
+    if (!/^[1-9][0-9]{0,9}$/.test(threshold) || Number(threshold) > 2 ** 31 - 1) {
+      return fail(`${spelled("snapshot-threshold", "--snapshot-threshold")} needs ${NEEDS["snapshot-threshold"]}, got '${threshold}'`);
+    }
+    snapshotThresholdEntries = Number(threshold);
+  }
+
   const on = given.switches;
   return {
     ok: true,
@@ -221,7 +234,7 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       showVersion: on.version ?? false,
       showHelp: on.help ?? false,
       listen,
-      nodeId,
+      nodeId: parsedId,
       dataDir: v.dir ?? "data",
       join: v.join,
       logLevel: level,
@@ -235,6 +248,7 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       restorePath: v.restore,
       nonVoter: on.nonvoter ?? false,
       tryErrors: on["try-errors"] ?? false,
+      snapshotThresholdEntries,
       modules: given.positionals,
     },
   };

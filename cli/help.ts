@@ -32,6 +32,10 @@ Advanced options:
                      server rather than the public internet. This will run the
                      risk of time shifts when the local server time is
                      drastically changed during live operation.
+  --snapshot-threshold n
+                   : take a snapshot after n applied log entries (default 8192);
+                     snapshots are also taken every 2 minutes when anything
+                     was applied.
   --restore path   : restore a raft machine from a snapshot file. This will
                      start a brand new single-node cluster using the snapshot as
                      initial data. The other nodes must be re-joined. This

@@ -29,8 +29,8 @@ export interface NodeContext {
   readonly startupLastIndex: number;
   /** Stops the node (SHUTDOWN). */
   shutdown(): void;
-  /** Runs a command as if `client` had sent it (rewrites, services). */
-  dispatch: Dispatch;
+  /** Runs a command as if `client` had sent it (rewrites). */
+  readonly dispatch: Dispatch;
   /** Listeners of every command received (MONITOR). */
   readonly commandObservers: Set<(event: CommandEvent) => void>;
 }

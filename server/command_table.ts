@@ -36,6 +36,19 @@ export function argText(arg: Uint8Array): string {
 
 export class CommandTable {
   readonly #specs = new Map<string, CommandSpec>();
+  #catchAll: CommandSpec | undefined;
+
+  /** Answers every name the table does not hold (an app's `*` command). */
+  setCatchAll(spec: CommandSpec): this {
+    if (this.#catchAll) throw new Error("the catch-all command is defined twice");
+    this.#catchAll = spec;
+    return this;
+  }
+
+  /** The spec for `name` (any case), else the catch-all, else undefined. */
+  lookup(name: string): CommandSpec | undefined {
+    return this.#specs.get(name.toLowerCase()) ?? this.#catchAll;
+  }
 
   /** Adds commands; a name already present is a programming error. */
   add(...specs: CommandSpec[]): this {
@@ -62,14 +75,14 @@ export function arityAllows(arity: number, argCount: number): boolean {
 }
 
 /**
- * A dispatcher over `table`. With `requiresAuth`, every command not marked
+ * A dispatcher over `table` (looked up at each call, so commands added
+ * later count). With `requiresAuth`, every command not marked
  * `allowedUnauthenticated` answers NOAUTH until the connection has run AUTH.
- * `catchAll` answers every name the table does not hold.
  */
-export function createDispatch(table: CommandTable, requiresAuth: boolean, catchAll?: CommandSpec): Dispatch {
+export function createDispatch(table: CommandTable, requiresAuth: boolean): Dispatch {
   return (conn, args) => {
     const name = argText(args[0]).toLowerCase();
-    const spec = table.get(name) ?? catchAll;
+    const spec = table.lookup(name);
     if (requiresAuth && !conn.authenticated && !spec?.allowedUnauthenticated) {
       return new Error("NOAUTH Authentication required.");
     }
@@ -82,6 +95,6 @@ export function createDispatch(table: CommandTable, requiresAuth: boolean, catch
 }
 
 /** Each request's concurrency, from the spec its name selects (unknown names run exclusively). */
-export function createConcurrencyOf(table: CommandTable, catchAll?: CommandSpec): ConcurrencyOf {
-  return (args) => (table.get(argText(args[0])) ?? catchAll)?.concurrency ?? "exclusive";
+export function createConcurrencyOf(table: CommandTable): ConcurrencyOf {
+  return (args) => table.lookup(argText(args[0]))?.concurrency ?? "exclusive";
 }

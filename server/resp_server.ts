@@ -4,19 +4,19 @@
  */
 import * as net from "node:net";
 import * as tls from "node:tls";
+import type { HostPort } from "../api/host_port.ts";
 import { ClientConnection, type ConnectionOptions, type Dispatch } from "./client_connection.ts";
 
-export interface ListenAddress {
-  /** "" means all interfaces. */
-  readonly host: string;
-  readonly port: number;
-}
-
-export interface RespServerOptions extends ConnectionOptions {
-  readonly address: ListenAddress;
-  readonly dispatch: Dispatch;
+export interface ListenOptions {
+  /** Host "" means every interface. */
+  readonly address: HostPort;
   /** PEM certificate and key; when given, every connection is TLS. */
   readonly tls?: { readonly cert: string; readonly key: string };
+}
+
+/** What the server does with its connections, given once the node is wired (`serve`). */
+export interface ServeOptions extends ConnectionOptions {
+  readonly dispatch: Dispatch;
   /** True when no password is configured, so connections start authenticated. */
   readonly open: boolean;
   /**
@@ -30,45 +30,33 @@ export interface RespServerOptions extends ConnectionOptions {
   readonly onClose?: (conn: ClientConnection) => void;
 }
 
+/**
+ * Listening and serving are two steps: a node listens first (with port 0 the
+ * advertised address needs the real port), then wires its commands and
+ * serves. Connections accepted in between wait, unread, for `serve`.
+ */
 export class RespServer {
   readonly #server: net.Server;
   readonly #connections = new Set<ClientConnection>();
   /** Accepted sockets that have not sent their first bytes yet (nobody else would close them on stop). */
   readonly #unsniffed = new Set<net.Socket>();
+  /** Sockets accepted before `serve`. */
+  #waiting: net.Socket[] | undefined = [];
+  #options: ServeOptions | undefined;
 
   private constructor(server: net.Server) {
     this.#server = server;
   }
 
   /** Starts listening; rejects with the OS error (e.g. EADDRINUSE) if it cannot. */
-  static listen(options: RespServerOptions): Promise<RespServer> {
-    const serveResp = (socket: net.Socket, firstBytes?: Uint8Array) => {
-      const conn = new ClientConnection(socket, options.dispatch, options);
-      conn.authenticated = options.open;
-      if (options.onOpen && !options.onOpen(conn)) return conn.destroy();
-      server.#connections.add(conn);
-      socket.on("close", () => {
-        server.#connections.delete(conn);
-        options.onClose?.(conn);
-      });
-      if (firstBytes) conn.feed(firstBytes);
-    };
+  static listen(options: ListenOptions): Promise<RespServer> {
     const accept = (socket: net.Socket) => {
-      const sniff = options.sniff;
-      if (!sniff) return serveResp(socket);
-      socket.on("error", () => {}); // until a handler takes the socket
-      server.#unsniffed.add(socket);
-      socket.once("close", () => server.#unsniffed.delete(socket));
-      socket.once("data", (first: Uint8Array) => {
-        server.#unsniffed.delete(socket);
+      if (server.#waiting) {
         socket.pause();
-        if (sniff(socket, first)) {
-          // Peers and services expect the default: the socket ends when the other side does.
-          socket.on("end", () => socket.end());
-        } else {
-          serveResp(socket, first);
-        }
-      });
+        server.#waiting.push(socket);
+      } else {
+        server.#accept(socket);
+      }
     };
     // Half-open, so a client's end of input does not cut the replies to what it sent before.
     const raw = options.tls
@@ -83,6 +71,50 @@ export class RespServer {
         resolve(server);
       });
     });
+  }
+
+  /** Serves every connection, those that waited for this first. */
+  serve(options: ServeOptions): void {
+    this.#options = options;
+    const waiting = this.#waiting ?? [];
+    this.#waiting = undefined;
+    for (const socket of waiting) {
+      if (!socket.destroyed) this.#accept(socket);
+    }
+  }
+
+  #accept(socket: net.Socket): void {
+    const options = this.#options!;
+    const sniff = options.sniff;
+    if (!sniff) return this.#serveResp(socket);
+    socket.on("error", () => {}); // until a handler takes the socket
+    this.#unsniffed.add(socket);
+    socket.once("close", () => this.#unsniffed.delete(socket));
+    socket.once("data", (first: Uint8Array) => {
+      this.#unsniffed.delete(socket);
+      socket.pause();
+      if (sniff(socket, first)) {
+        // Peers and services expect the default: the socket ends when the other side does.
+        socket.on("end", () => socket.end());
+      } else {
+        this.#serveResp(socket, first);
+      }
+    });
+    socket.resume();
+  }
+
+  #serveResp(socket: net.Socket, firstBytes?: Uint8Array): void {
+    const options = this.#options!;
+    const conn = new ClientConnection(socket, options.dispatch, options);
+    conn.authenticated = options.open;
+    if (options.onOpen && !options.onOpen(conn)) return conn.destroy();
+    this.#connections.add(conn);
+    socket.on("close", () => {
+      this.#connections.delete(conn);
+      options.onClose?.(conn);
+    });
+    if (firstBytes) conn.feed(firstBytes);
+    else socket.resume();
   }
 
   /** The bound port (useful with port 0). */
@@ -101,7 +133,7 @@ export class RespServer {
    */
   async close(graceMs = 0): Promise<void> {
     const listenerClosed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    for (const socket of this.#unsniffed) socket.destroy();
+    for (const socket of [...this.#unsniffed, ...this.#waiting ?? []]) socket.destroy();
     for (const conn of this.#connections) conn.finishAndClose();
     const deadline = Date.now() + graceMs;
     while (this.#connections.size > 0 && Date.now() < deadline) {

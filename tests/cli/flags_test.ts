@@ -16,7 +16,7 @@ describe("flags", () => {
   test("defaults match uhaha", () => {
     const flags = flagsOf([]);
     assert.deepEqual(flags.listen, { host: "127.0.0.1", port: 11001 });
-    assert.equal(flags.nodeId, "1");
+    assert.equal(flags.nodeId, 1);
     assert.equal(flags.dataDir, "data");
     assert.equal(flags.logLevel, "info");
     assert.equal(flags.join, undefined);
@@ -30,7 +30,7 @@ describe("flags", () => {
       "-nosync", "--openreads", "--localtime", "--nonvoter", "app.ts",
     ]);
     assert.deepEqual(flags.listen, { host: "", port: 11002 });
-    assert.equal(flags.nodeId, "2");
+    assert.equal(flags.nodeId, 2);
     assert.equal(flags.dataDir, "/tmp/x");
     assert.equal(flags.join, "127.0.0.1:11001");
     assert.equal(flags.logLevel, "debug");
@@ -51,7 +51,7 @@ describe("flags", () => {
 
   test("Go's flag forms: -name, -name=value, -d=value, -switch=false", () => {
     const flags = flagsOf(["-id=4", "-d=/tmp/x", "-a=:11004", "-l=warn", "-auth=pw", "-nosync=false", "-openreads=true", "-v=0"]);
-    assert.equal(flags.nodeId, "4");
+    assert.equal(flags.nodeId, 4);
     assert.equal(flags.dataDir, "/tmp/x");
     assert.deepEqual(flags.listen, { host: "", port: 11004 });
     assert.equal(flags.logLevel, "warn");
@@ -59,7 +59,7 @@ describe("flags", () => {
     assert.equal(flags.nosync, false);
     assert.equal(flags.openReads, true);
     assert.equal(flags.showVersion, false);
-    assert.equal(flagsOf(["-n3"]).nodeId, "3");
+    assert.equal(flagsOf(["-n3"]).nodeId, 3);
   });
 
   test("a value that starts with '-' is taken when attached with '='", () => {

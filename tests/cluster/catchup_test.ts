@@ -1,7 +1,6 @@
 /**
  * Catching up by snapshot, on a 3-node cluster of the clock app whose
- * automatic snapshot threshold is tiny (UHAHA_SNAPSHOT_THRESHOLD, read by
- * cluster/start_node.ts): a follower stopped while the log grows past
+ * automatic snapshot threshold is tiny (--snapshot-threshold): a follower stopped while the log grows past
  * several snapshots (so the entries it lacks are compacted away) comes back
  * by a streamed snapshot, and a new node joins the compacted cluster the
  * same way. `--openreads` lets each node's own state be read.
@@ -29,13 +28,9 @@ async function incr(port: number, count: number): Promise<number> {
 describe("catching up by snapshot", () => {
   let cluster: Cluster;
   before(async () => {
-    process.env.UHAHA_SNAPSHOT_THRESHOLD = String(THRESHOLD);
-    cluster = await startCluster(CLOCK_EXAMPLE, 3, ["--openreads"]);
+    cluster = await startCluster(CLOCK_EXAMPLE, 3, ["--openreads", "--snapshot-threshold", String(THRESHOLD)]);
   });
-  after(async () => {
-    delete process.env.UHAHA_SNAPSHOT_THRESHOLD;
-    await cleanup();
-  });
+  after(() => cleanup());
 
   test("a follower stopped past several snapshots catches up by snapshot", { timeout: 60_000 }, async () => {
     const leader = await cluster.leader();
@@ -82,6 +77,7 @@ describe("catching up by snapshot", () => {
     const port = await freePort();
     const node = await startNode(port, [
       CLOCK_APP, "-n", "4", "-a", `127.0.0.1:${port}`, "-d", cluster.dataDir, "-j", leader.address, "--openreads", "-l", "verb",
+      "--snapshot-threshold", String(THRESHOLD),
     ]);
     await waitFor("node 4 to be a member", async () => (await serverList(leader.port)).some((m) => m.id === "4"));
     await waitFor("node 4 to install a snapshot", () => /installed snapshot/.test(node.stderr()));

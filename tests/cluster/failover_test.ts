@@ -25,17 +25,14 @@ describe("ticket cluster failover", () => {
   // The same with a snapshot every 50 entries: snapshots, compaction and
   // snapshot installs happen while nodes die and come back.
   test("the same with frequent automatic snapshots", { timeout: 120_000 }, async () => {
-    process.env.UHAHA_SNAPSHOT_THRESHOLD = "50";
-    try {
-      await failover(true);
-    } finally {
-      delete process.env.UHAHA_SNAPSHOT_THRESHOLD;
-    }
+    await failover(["--snapshot-threshold", "50"]);
   });
 });
 
-async function failover(expectSnapshots = false): Promise<void> {
-  const cluster = await startCluster("ticket", 3);
+/** With `extraArgs` that make snapshots frequent, also checks that some were taken. */
+async function failover(extraArgs: string[] = []): Promise<void> {
+  const expectSnapshots = extraArgs.length > 0;
+  const cluster = await startCluster("ticket", 3, extraArgs);
   const addresses = cluster.nodes.map((n) => n.address);
   const acked: string[][] = Array.from({ length: CLIENTS }, () => []);
   const clients = Array.from({ length: CLIENTS }, () => new LeaderFollowingClient(addresses));

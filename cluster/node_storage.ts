@@ -1,0 +1,75 @@
+/**
+ * A node's files under `<dir>/<app>/<id>/`: the directory lock first (one
+ * process per node directory), then the stable store, the log and the
+ * snapshot store; `--restore` imports a snapshot as a new one-node cluster.
+ */
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import type { MembershipConfig } from "../raft/core/types.ts";
+import { type DirLock, lockDirectory } from "../raft/storage/dir_lock.ts";
+import type { FileLogStore } from "../raft/storage/file_log_store.ts";
+import { openFileLogStore, openFileSnapshotStore, openFileStableStore } from "../raft/storage/mod.ts";
+import type { SnapshotStore } from "../raft/storage/snapshot_store.ts";
+import type { StableStore } from "../raft/storage/stable_store.ts";
+import type { Logger } from "./logger.ts";
+
+export interface NodeStorage {
+  readonly dir: string;
+  /** True when the directory already held a node (it belongs to a cluster). */
+  readonly existed: boolean;
+  readonly stable: StableStore;
+  readonly log: FileLogStore;
+  readonly snapshots: SnapshotStore;
+  /** Where snapshot files live (RAFT SNAPSHOT FILE answers paths in it). */
+  readonly snapshotDir: string;
+  /** Closes the stores and releases the directory. */
+  close(): Promise<void>;
+}
+
+export async function openNodeStorage(
+  dir: string,
+  options: { readonly nosync: boolean; readonly restoring: boolean; readonly log: Logger },
+): Promise<NodeStorage> {
+  // This process owns the directory before anything in it is read (see raft/storage/dir_lock.ts).
+  const lock: DirLock = await lockDirectory(dir);
+  try {
+    const existed = existsSync(path.join(dir, "stable.json"));
+    if (options.restoring && existed) {
+      throw new Error(`--restore refused: ${dir} already holds a node's data; move it away or use another -d`);
+    }
+    const logger = (level: string, message: string) => (level === "info" ? options.log.info(message) : options.log.warn(message));
+    const nosync = options.nosync;
+    const stable = await openFileStableStore(path.join(dir, "stable.json"), { nosync, logger });
+    const log = await openFileLogStore(path.join(dir, "log"), { nosync, logger });
+    const snapshotDir = path.join(dir, "snapshots");
+    const snapshots = await openFileSnapshotStore(snapshotDir, { nosync, logger });
+    return {
+      dir,
+      existed,
+      stable,
+      log,
+      snapshots,
+      snapshotDir,
+      close: async () => {
+        await log.close();
+        await stable.close();
+        lock.release();
+      },
+    };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+/** Stores the snapshot in `file` as the state of a new one-node cluster of `self`. */
+export async function importRestoreSnapshot(snapshots: SnapshotStore, file: string, self: MembershipConfig, log: Logger): Promise<void> {
+  const imported = await snapshots.importFile(file);
+  const reader = await snapshots.open(imported.id);
+  const data = await reader.readData();
+  await reader.close();
+  const sink = await snapshots.create({ ...imported, config: JSON.parse(JSON.stringify(self)) });
+  await sink.write(data);
+  await sink.commit();
+  log.info(`restored snapshot ${imported.id} from ${file}`);
+}
