@@ -36,6 +36,8 @@ export type {
   Rand,
   Service,
   ServiceApi,
+  ServiceConnection,
+  SnapshotOptions,
 } from "./api/app.ts";
 export { Rewrite } from "./api/app.ts";
 export {

@@ -2,7 +2,6 @@
  * The application API: what a user writes. An App names its data, its
  * commands and its hooks; the framework replicates it.
  */
-import type { Socket } from "node:net";
 import type { ReplyValue } from "./reply.ts";
 
 /** Deterministic random numbers inside the machine (PCG, seeded from the log). */
@@ -109,19 +108,35 @@ export type Command<D> =
     readonly run: (c: Intermediate, args: Args) => ReplyValue | Rewrite | Promise<ReplyValue | Rewrite>;
   };
 
-/** A replicated application. */
-export interface App<D = unknown> {
+/**
+ * How an app's data becomes a snapshot and back: as JSON, or with the app's
+ * own functions. Exactly one of the two.
+ */
+export type SnapshotOptions<D> =
+  | {
+    /** Snapshot `data` as JSON (with `JSON.stringify`/`JSON.parse`). */
+    readonly jsonSnapshots: true;
+    readonly snapshot?: never;
+    readonly restore?: never;
+  }
+  | {
+    readonly jsonSnapshots?: false;
+    /** `data` to bytes, for a snapshot. */
+    readonly snapshot: (data: D) => Uint8Array;
+    /** Bytes from `snapshot` back to data. */
+    readonly restore: (bytes: Uint8Array) => D;
+  };
+
+/** A replicated application: its data, commands and hooks, and how its data is snapshotted. */
+export type App<D = unknown> = AppDefinition<D> & SnapshotOptions<D>;
+
+/** Everything of an App but its snapshot options. */
+export interface AppDefinition<D> {
   /** Names the data directory (`<dir>/<name>/<node id>`) and VERSION's reply. */
   readonly name: string;
   readonly version?: string;
   /** The data of a brand-new cluster. */
   readonly initialData: () => D;
-  /** Snapshot `data` as JSON (with `JSON.stringify`/`JSON.parse`). */
-  readonly jsonSnapshots?: boolean;
-  /** Custom snapshot: `data` to bytes. Required unless `jsonSnapshots`. */
-  readonly snapshot?: (data: D) => Uint8Array;
-  /** Custom restore: bytes from `snapshot` back to data. */
-  readonly restore?: (bytes: Uint8Array) => D;
   /**
    * Commands by case-insensitive name. The name `*` is the catch-all: it
    * runs for any command no other entry names.
@@ -152,8 +167,25 @@ export interface App<D = unknown> {
 export interface Service {
   readonly name: string;
   sniff(firstBytes: Uint8Array): boolean;
-  /** Serves the connection; `firstBytes` were already read from `socket`. */
-  serve(socket: Socket, firstBytes: Uint8Array, api: ServiceApi): void;
+  /** Serves the connection; `firstBytes` were already read from it. */
+  serve(connection: ServiceConnection, firstBytes: Uint8Array, api: ServiceApi): void;
+}
+
+/**
+ * The byte stream a service serves: what it may do with the connection. A
+ * `node:net` Socket is one; so is anything else that behaves the same way.
+ */
+export interface ServiceConnection {
+  write(bytes: Uint8Array): unknown;
+  /** Closes this side once everything written is sent. */
+  end(): unknown;
+  /** Stops delivering `data` until `resume` (back-pressure). */
+  pause(): unknown;
+  resume(): unknown;
+  isPaused(): boolean;
+  on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  on(event: "close", listener: () => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
 }
 
 /** What a service can do with the node. */

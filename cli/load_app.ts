@@ -5,28 +5,10 @@
  */
 import { importPlugin } from "./plugin_loader.ts";
 import type { App, Command } from "../api/app.ts";
+import { validateApp } from "../api/validate_app.ts";
 import { UHAHA_VERSION } from "../api/version.ts";
 
 const BARE_APP: App<null> = { name: "uhaha", version: UHAHA_VERSION, initialData: () => null, jsonSnapshots: true, commands: {} };
-
-/** What is wrong with a module's default export, or undefined if it is an App. */
-export function appProblem(value: unknown): string | undefined {
-  if (typeof value !== "object" || value === null) return "its default export is not an App object";
-  const app = value as Partial<App>;
-  if (typeof app.name !== "string" || !/^[A-Za-z0-9._-]+$/.test(app.name)) return "App.name must be a string of letters, digits, '.', '_' or '-'";
-  if (typeof app.initialData !== "function") return "App.initialData must be a function";
-  if (typeof app.commands !== "object" || app.commands === null) return "App.commands must be an object";
-  if (!app.jsonSnapshots && (typeof app.snapshot !== "function" || typeof app.restore !== "function")) {
-    return "App needs jsonSnapshots: true, or both snapshot and restore functions";
-  }
-  for (const [name, command] of Object.entries(app.commands as Record<string, Command<unknown>>)) {
-    if (!["write", "read", "intermediate"].includes(command?.kind)) {
-      return `command '${name}' has unknown kind '${command?.kind}': use write, read or intermediate`;
-    }
-    if (typeof command.run !== "function") return `command '${name}': run is not a function`;
-  }
-  return undefined;
-}
 
 export async function loadApp(files: readonly string[]): Promise<App<unknown> | Error> {
   if (files.length === 0) return BARE_APP as App<unknown>;
@@ -38,7 +20,7 @@ export async function loadApp(files: readonly string[]): Promise<App<unknown> | 
     } catch (error) {
       return new Error(`cannot load ${file}: ${(error as Error).message}`);
     }
-    const problem = appProblem(module.default);
+    const problem = validateApp(module.default);
     if (problem) return new Error(`${file}: ${problem}`);
     apps.push({ file, app: module.default as App<unknown> });
   }

@@ -6,6 +6,7 @@
  * abandoned, and the process ends by that signal (see exitAtOnce).
  */
 import type { App } from "../api/app.ts";
+import { validateApp } from "../api/validate_app.ts";
 import { startClusterNode } from "../cluster/start_node.ts";
 import { parseFlags } from "./flags.ts";
 import { helpText } from "./help.ts";
@@ -15,6 +16,11 @@ import { createLogger } from "../cluster/logger.ts";
 export const USAGE_ERROR = 2;
 
 export async function runNode(app: App<unknown>, argv: readonly string[], program = "uhaha"): Promise<number> {
+  const problem = validateApp(app);
+  if (problem) {
+    process.stderr.write(`${program}: invalid app: ${problem}\n`);
+    return USAGE_ERROR;
+  }
   const result = parseFlags(argv);
   if (!result.ok) {
     process.stderr.write(`${program}: ${result.error}\nRun '${program} -h' for help.\n`);

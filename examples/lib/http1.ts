@@ -4,7 +4,7 @@
  * Content-Length body (no chunked uploads), keep-alive and pipelined
  * requests answered in order. Enough for curl, fetch and browsers.
  */
-import type { Socket } from "node:net";
+import type { ServiceConnection } from "../../mod.ts";
 
 export interface HttpRequest {
   readonly method: string;
@@ -144,7 +144,7 @@ class InputBuffer {
   }
 }
 
-function writeResponse(socket: Socket, method: string, response: HttpResponse, keepAlive: boolean): void {
+function writeResponse(socket: ServiceConnection, method: string, response: HttpResponse, keepAlive: boolean): void {
   const body = typeof response.body === "string" ? encoder.encode(response.body) : response.body ?? new Uint8Array(0);
   const headers: Record<string, string> = {
     "Content-Type": "text/plain; charset=utf-8",
@@ -162,7 +162,7 @@ function writeResponse(socket: Socket, method: string, response: HttpResponse, k
  * Serves HTTP on `socket`, whose first bytes (`firstBytes`) were already
  * read. Requests are handled one at a time, in order.
  */
-export function serveHttp(socket: Socket, firstBytes: Uint8Array, handler: HttpHandler): void {
+export function serveHttp(socket: ServiceConnection, firstBytes: Uint8Array, handler: HttpHandler): void {
   const buffer = new InputBuffer();
   let busy = false;
   let closed = false;

@@ -1,0 +1,31 @@
+/**
+ * The one check of an App, for both ways a node gets one: `main(app)` and a
+ * module loaded by the command line. TypeScript checks apps written in it;
+ * this catches what reaches us unchecked (JavaScript, `as any`, a plugin
+ * built against another version) before it can fail later, e.g. at the
+ * first snapshot.
+ */
+import type { App, Command } from "./app.ts";
+
+const COMMAND_KINDS: readonly string[] = ["write", "read", "intermediate"];
+
+/** What is wrong with `value` (a module's default export, or `main`'s argument) as an App, or undefined when nothing is. */
+export function validateApp(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return "its default export is not an App object";
+  const app = value as Partial<Record<keyof App, unknown>>;
+  if (typeof app.name !== "string" || !/^[A-Za-z0-9._-]+$/.test(app.name)) return "App.name must be a string of letters, digits, '.', '_' or '-'";
+  if (typeof app.initialData !== "function") return "App.initialData must be a function";
+  if (typeof app.commands !== "object" || app.commands === null) return "App.commands must be an object";
+  const customSnapshots = typeof app.snapshot === "function" && typeof app.restore === "function";
+  if (app.jsonSnapshots === true && (app.snapshot !== undefined || app.restore !== undefined)) {
+    return "App has jsonSnapshots: true and its own snapshot/restore: choose one";
+  }
+  if (app.jsonSnapshots !== true && !customSnapshots) return "App needs jsonSnapshots: true, or both snapshot and restore functions";
+  for (const [name, command] of Object.entries(app.commands as Record<string, Partial<Command<unknown>> | undefined>)) {
+    if (!COMMAND_KINDS.includes(command?.kind as string)) {
+      return `command '${name}' has unknown kind '${command?.kind}': use write, read or intermediate`;
+    }
+    if (typeof command?.run !== "function") return `command '${name}': run is not a function`;
+  }
+  return undefined;
+}
