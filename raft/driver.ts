@@ -29,6 +29,7 @@ import type { PersistedState } from "./core/raft.ts";
 import { loadDurableState } from "./durable_state.ts";
 import { StorageFailedError } from "./storage/errors.ts";
 import { StorageOutage } from "./storage_outage.ts";
+import type { Logger } from "./logger.ts";
 
 /** What the layers above may read of the consensus core. */
 export type RaftStatus = Pick<
@@ -67,20 +68,13 @@ export interface DriverTransport {
   addressOf?(id: number): string | undefined;
 }
 
-export interface DriverLogger {
-  debug(message: string): void;
-  verb(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-}
-
 export interface DriverOptions {
   readonly id: number;
   readonly log: LogStore;
   readonly stable: StableStore;
   readonly snapshots: SnapshotStore;
   readonly applier: Applier;
-  readonly logger: DriverLogger;
+  readonly logger: Logger;
   /** The configuration of a brand-new cluster (bootstrap), or an empty one to wait to be added. */
   readonly initialConfig: MembershipConfig;
   /** Length of one core tick in ms. Default 100. */

@@ -22,7 +22,7 @@ import {
 import { decodeMessages } from "./message_codec.ts";
 import { receiveSnapshot, type SnapshotHandler } from "./snapshot_receive.ts";
 import type { Message } from "../core/types.ts";
-import type { TransportLog } from "./transport_options.ts";
+import type { Logger } from "../logger.ts";
 
 /** How FrameSocket.refuse words the close reason. */
 const REFUSED = "refused: ";
@@ -34,7 +34,7 @@ export interface InboundContext {
   readonly maxFrameBytes: number;
   readonly handshakeTimeoutMs: number;
   readonly snapshotHighWaterBytes: number;
-  readonly log: TransportLog;
+  readonly log: Logger;
   readonly onMessage: (message: Message) => void;
   readonly onSnapshot: SnapshotHandler;
   /** The peer authenticated: learn its address. */

@@ -14,7 +14,7 @@ import { type Frame, FrameType } from "./frames.ts";
 import { encodeReason } from "./handshake.ts";
 import { decodeSnapshotMessage } from "./message_codec.ts";
 import type { SnapshotMessage } from "../core/types.ts";
-import type { TransportLog } from "./transport_options.ts";
+import type { Logger } from "../logger.ts";
 
 /** Installs a snapshot from its bytes; resolves when installed. */
 export type SnapshotHandler = (message: SnapshotMessage, data: AsyncIterable<Uint8Array>) => Promise<void>;
@@ -22,7 +22,7 @@ export type SnapshotHandler = (message: SnapshotMessage, data: AsyncIterable<Uin
 export interface SnapshotReceiveContext {
   readonly selfId: number;
   readonly snapshotHighWaterBytes: number;
-  readonly log: TransportLog;
+  readonly log: Logger;
   readonly onSnapshot: SnapshotHandler;
 }
 

@@ -3,15 +3,8 @@
  * `resolveTransportOptions` that fills the defaults and checks the values.
  */
 import type { Message, SnapshotMessage } from "../core/types.ts";
+import type { Logger } from "../logger.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "./frames.ts";
-
-/** Where the transport logs (the node's logger fits). */
-export interface TransportLog {
-  debug(message: string): void;
-  verb(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-}
 
 /** Options of `new PeerTransport(…)`. */
 export interface PeerTransportOptions {
@@ -23,7 +16,8 @@ export interface PeerTransportOptions {
   readonly secret?: string;
   /** Dial peers over TLS (certificates are not verified: nodes share one). */
   readonly tls?: boolean;
-  readonly log: TransportLog;
+  /** Where the transport logs (the driver's Logger; the node's logger fits). */
+  readonly log: Logger;
   /** Called for each message received from a peer, in order per peer. Must not throw. */
   readonly onMessage: (message: Message) => void;
   /**
