@@ -92,6 +92,7 @@ export class ClientConnection implements Client {
   readonly #pending: PendingReply[] = [];
   #neededBytes = 0;
   #writeBlocked = false;
+  #flushScheduled = false;
   #closing = false;
   #closed = false;
 
@@ -250,11 +251,25 @@ export class ClientConnection implements Client {
   #complete(slot: PendingReply, value: ReplyValue): void {
     slot.done = true;
     slot.value = value;
-    while (this.#pending.length > 0 && this.#pending[0].done) {
-      this.#writer.value(this.#pending.shift()!.value);
-    }
-    this.#flush();
-    this.#updateReading();
+    let written = 0;
+    while (written < this.#pending.length && this.#pending[written].done) this.#writer.value(this.#pending[written++].value);
+    if (written === 0) return;
+    this.#pending.splice(0, written);
+    this.#flushSoon();
+  }
+
+  /**
+   * Replies that complete in one turn of the event loop (all the reads one
+   * heartbeat round confirmed, a batch of writes one entry applied) leave in
+   * one write: a write per reply was most of a pipelined read's cost.
+   */
+  #flushSoon(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      this.#flush();
+    });
   }
 
   #flush(): void {
