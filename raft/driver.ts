@@ -348,7 +348,7 @@ export class RaftDriver {
     }
     const hard = ready.hardState;
     const stable = this.#o.stable.get();
-    const vote = hard && hard.vote !== 0 ? String(hard.vote) : null;
+    const vote = hard && hard.vote !== 0 ? hard.vote : null;
     // The commit index is not persisted: it is re-learned from the leader (or a
     // new election) after a restart, which costs no extra fsync per write.
     if (hard && (hard.term !== stable.currentTerm || vote !== stable.votedFor)) {
@@ -572,7 +572,7 @@ export class RaftDriver {
       const sink = await this.#o.snapshots.create({
         index,
         term,
-        config: JSON.parse(JSON.stringify(config)),
+        config,
         time: header.time,
         seed: header.seed,
       });

@@ -40,7 +40,7 @@ export async function loadDurableState(sources: DurableSources, machineIndex: nu
   const { log, snapshots } = sources;
   const latest = (await snapshots.list())[0];
   const snapshot: SnapshotMeta = latest
-    ? { index: latest.index, term: latest.term, config: latest.config as unknown as MembershipConfig }
+    ? { index: latest.index, term: latest.term, config: latest.config }
     : { index: 0, term: 0, config: sources.initialConfig };
   const continues = log.lastIndex() >= snapshot.index && log.firstIndex() <= snapshot.index + 1 &&
     log.term(snapshot.index) === snapshot.term;
@@ -73,7 +73,7 @@ export async function loadDurableState(sources: DurableSources, machineIndex: nu
     persisted: {
       hardState: {
         term: termRaised ? lastTerm : stable.currentTerm,
-        vote: termRaised || stable.votedFor === null ? 0 : Number(stable.votedFor),
+        vote: termRaised || stable.votedFor === null ? 0 : stable.votedFor,
         commit: Math.max(applied, snapshot.index),
       },
       snapshot,

@@ -6,6 +6,7 @@
  * encode them however it likes (see raft/ transport). Node id 0 means "none".
  */
 import type { LogEntry } from "../log_entry.ts";
+import type { MembershipConfig } from "../membership_config.ts";
 
 /** State that must be persisted before any message of the same Ready is sent. */
 export interface HardState {
@@ -17,18 +18,8 @@ export interface HardState {
   readonly commit: number;
 }
 
-/** One server of the cluster. `address` is opaque to the core. */
-export interface Member {
-  readonly id: number;
-  readonly address: string;
-  /** True for a voter; false for a learner (receives the log, never counts). */
-  readonly voter: boolean;
-}
-
-/** A cluster configuration: the full member list (not a delta). */
-export interface MembershipConfig {
-  readonly members: readonly Member[];
-}
+/** The configuration types live beside log_entry.ts: storage keeps configurations too. */
+export type { Member, MembershipConfig } from "../membership_config.ts";
 
 /** Describes a snapshot: the state after applying every entry ≤ `index`. */
 export interface SnapshotMeta {

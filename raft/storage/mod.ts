@@ -44,9 +44,10 @@
  * const log = await openFileLogStore("data/log");
  * await log.append([{ index: log.lastIndex() + 1, term: 1, kind: 1, data: new Uint8Array() }]);
  * const stable = await openFileStableStore("data/stable");
- * await stable.update({ currentTerm: 1, votedFor: "1" });
+ * await stable.update({ currentTerm: 1, votedFor: 1 });
  * const snaps = await openFileSnapshotStore("data/snapshots");
- * const sink = await snaps.create({ index: 1, term: 1, config: null, time: Date.now(), seed: "0" });
+ * const config = { members: [{ id: 1, address: "127.0.0.1:11001", voter: true }] };
+ * const sink = await snaps.create({ index: 1, term: 1, config, time: Date.now(), seed: "0" });
  * await sink.write(new TextEncoder().encode("{}"));
  * await sink.commit();
  * ```
@@ -60,10 +61,10 @@ export {
   EMPTY_STABLE_STATE,
   FileStableStore,
   type FileStableStoreOptions,
-  type JsonValue,
   MemoryStableStore,
   openFileStableStore,
   type StableState,
+  type StableStatePatch,
   type StableStore,
 } from "./stable_store.ts";
 export type {

@@ -6,7 +6,7 @@
  *   "UHSNAP01" | metaLength u32 | meta JSON (UTF-8) | gzip(app bytes) |
  *   crc32c(all bytes before the trailer) u32 | "SEND"
  */
-import type { JsonValue } from "./stable_store.ts";
+import { type MembershipConfig, membershipConfigProblem } from "../membership_config.ts";
 
 /** What a snapshot says about itself (the header). */
 export interface SnapshotMeta {
@@ -15,7 +15,7 @@ export interface SnapshotMeta {
   /** Term of that entry. */
   readonly term: number;
   /** Cluster configuration as of `index`. */
-  readonly config: JsonValue;
+  readonly config: MembershipConfig;
   /** The machine's deterministic time (ms since the epoch) as of `index`. */
   readonly time: number;
   /** The machine's random seed as of `index` (opaque to storage). */
@@ -36,7 +36,8 @@ export function snapshotMetaProblem(meta: unknown): string | null {
   if (!Number.isSafeInteger(m.term) || (m.term as number) < 0) return `term must be a non-negative integer, got ${m.term}`;
   if (typeof m.time !== "number" || !Number.isFinite(m.time)) return `time must be a number, got ${m.time}`;
   if (typeof m.seed !== "string") return "seed must be a string";
-  if (!("config" in m)) return "config is missing (use null)";
+  const config = membershipConfigProblem(m.config);
+  if (config) return `config: ${config}`;
   return null;
 }
 

@@ -4,6 +4,7 @@
  * (temp file, fsync, rename, fsync of the directory).
  */
 import * as path from "node:path";
+import { copyMembershipConfig, isNodeId, type MembershipConfig, membershipConfigProblem } from "../membership_config.ts";
 import { decodeChecked, encodeChecked, writeFileAtomic } from "./atomic_file.ts";
 import {
   defaultStorageLogger,
@@ -16,21 +17,26 @@ import {
 } from "./errors.ts";
 import { type FileIO, nodeFileIO } from "./file_io.ts";
 
-/** Any value JSON can carry. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-
 export interface StableState {
   /** Latest term this node has seen (0 for a new node). */
   readonly currentTerm: number;
-  /** Node id voted for in currentTerm, or null. */
-  readonly votedFor: string | null;
-  /** This node's id once it belongs to a cluster, or null. */
+  /** The node voted for in currentTerm, or null. */
+  readonly votedFor: number | null;
+  /**
+   * This node's id once it belongs to a cluster, or null. Stored as a
+   * number, like every id; given out as its decimal text until
+   * cluster/start_node.ts compares it as a number (it compares it to
+   * String(nodeId) today), then it becomes `number | null` here too.
+   */
   readonly nodeId: string | null;
-  /** The cluster configuration (servers, voters...) as JSON-able data; null when none. */
-  readonly config: JsonValue;
+  /** The cluster configuration, or null when none. */
+  readonly config: MembershipConfig | null;
 }
 
 export const EMPTY_STABLE_STATE: StableState = Object.freeze({ currentTerm: 0, votedFor: null, nodeId: null, config: null });
+
+/** Fields to change; `nodeId` may be given as a number already. */
+export type StableStatePatch = Partial<Omit<StableState, "nodeId">> & { readonly nodeId?: string | number | null };
 
 export interface StableStore {
   /** The last saved state (EMPTY_STABLE_STATE for a new node). */
@@ -38,27 +44,41 @@ export interface StableStore {
   /** Replaces the state; durable (and visible to get()) when the promise resolves. Saves run in call order. */
   save(state: StableState): Promise<void>;
   /** save({...get(), ...patch}) as of when it runs. */
-  update(patch: Partial<StableState>): Promise<void>;
+  update(patch: StableStatePatch): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Returns the problem with `state`, or null. */
-export function stableStateProblem(state: unknown): string | null {
-  if (typeof state !== "object" || state === null) return "state must be an object";
-  const s = state as Record<string, unknown>;
-  if (!Number.isSafeInteger(s.currentTerm) || (s.currentTerm as number) < 0) return `currentTerm must be a non-negative integer, got ${s.currentTerm}`;
-  if (s.votedFor !== null && typeof s.votedFor !== "string") return "votedFor must be a string or null";
-  if (s.nodeId !== null && typeof s.nodeId !== "string") return "nodeId must be a string or null";
-  if (!("config" in s)) return "config is missing (use null)";
-  return null;
+/** A node id as decimal text ("7"), or undefined when `text` is none. */
+function idFromText(text: unknown): number | undefined {
+  return typeof text === "string" && /^[1-9][0-9]*$/.test(text) && isNodeId(Number(text)) ? Number(text) : undefined;
 }
 
-function normalize(state: StableState): StableState {
-  const problem = stableStateProblem(state);
-  if (problem) throw new TypeError(`invalid stable state: ${problem}`);
-  // A JSON round trip both validates the config and detaches it from the caller.
-  const config = JSON.parse(JSON.stringify(state.config ?? null)) as JsonValue;
-  return Object.freeze({ currentTerm: state.currentTerm, votedFor: state.votedFor, nodeId: state.nodeId, config });
+/**
+ * `state` (a StableState, its nodeId as text or a number) validated, frozen
+ * and detached from the caller (the config is copied); or what is wrong.
+ */
+function parseStableState(state: unknown): StableState | string {
+  if (typeof state !== "object" || state === null) return "state must be an object";
+  const { currentTerm, votedFor, nodeId, config } = state as Record<string, unknown>;
+  if (!Number.isSafeInteger(currentTerm) || (currentTerm as number) < 0) return `currentTerm must be a non-negative integer, got ${currentTerm}`;
+  if (votedFor !== null && !isNodeId(votedFor)) return `votedFor must be a node id (an integer ≥ 1) or null, got ${JSON.stringify(votedFor)}`;
+  const id = nodeId === null || isNodeId(nodeId) ? nodeId : idFromText(nodeId);
+  if (id === undefined) return `nodeId must be a node id (an integer ≥ 1) or null, got ${JSON.stringify(nodeId)}`;
+  const configProblem = config === null ? null : membershipConfigProblem(config);
+  if (configProblem) return `config: ${configProblem}`;
+  return Object.freeze({
+    currentTerm: currentTerm as number,
+    votedFor,
+    nodeId: id === null ? null : String(id),
+    config: config === null ? null : copyMembershipConfig(config as MembershipConfig),
+  });
+}
+
+/** parseStableState for what the API is given: a bad state is a TypeError. */
+function normalize(state: StableStatePatch): StableState {
+  const parsed = parseStableState(state);
+  if (typeof parsed === "string") throw new TypeError(`invalid stable state: ${parsed}`);
+  return parsed;
 }
 
 /** Serializes async saves so they land in call order. */
@@ -75,7 +95,7 @@ abstract class OrderedStableStore implements StableStore {
   save(state: StableState): Promise<void> {
     return this.#then(() => normalize(state));
   }
-  update(patch: Partial<StableState>): Promise<void> {
+  update(patch: StableStatePatch): Promise<void> {
     return this.#then(() => normalize({ ...this.state, ...patch }));
   }
   async close(): Promise<void> {
@@ -102,6 +122,37 @@ export class MemoryStableStore extends OrderedStableStore {
   protected persist(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/**
+ * The file's format. Format 2 holds every id as a number; format 1, which
+ * earlier versions wrote, held votedFor and nodeId as decimal text. Both
+ * are read, so a data directory of an earlier version still opens.
+ */
+const STABLE_FORMAT = "uhaha-stable/2";
+const STABLE_FORMAT_TEXT_IDS = "uhaha-stable/1";
+
+function encodeStableFile(state: StableState): Uint8Array {
+  const nodeId = state.nodeId === null ? null : Number(state.nodeId);
+  return encodeChecked({ format: STABLE_FORMAT, currentTerm: state.currentTerm, votedFor: state.votedFor, nodeId, config: state.config });
+}
+
+/** The state a decoded stable file holds, or what is wrong with it. */
+function stateFromFile(decoded: unknown): StableState | string {
+  if (typeof decoded !== "object" || decoded === null) return "not a JSON object";
+  const value = decoded as Record<string, unknown>;
+  let state: Record<string, unknown>;
+  if (value.format === STABLE_FORMAT) {
+    state = value;
+  } else if (value.format === STABLE_FORMAT_TEXT_IDS) {
+    if (value.votedFor !== null && idFromText(value.votedFor) === undefined) {
+      return `votedFor must be a node id as text or null, got ${JSON.stringify(value.votedFor)}`;
+    }
+    state = { ...value, votedFor: value.votedFor === null ? null : idFromText(value.votedFor) };
+  } else {
+    return `unknown format ${JSON.stringify(value.format)}`;
+  }
+  return parseStableState(state);
 }
 
 export interface FileStableStoreOptions {
@@ -131,7 +182,7 @@ export class FileStableStore extends OrderedStableStore {
   }
   protected async persist(state: StableState): Promise<void> {
     try {
-      await writeFileAtomic(this.#io, this.#file, encodeChecked({ format: "uhaha-stable/1", ...state }), this.#sync);
+      await writeFileAtomic(this.#io, this.#file, encodeStableFile(state), this.#sync);
     } catch (err) {
       const code = errorCode(err) || "EIO";
       const failure = new StorageFailedError(
@@ -147,8 +198,9 @@ export class FileStableStore extends OrderedStableStore {
 }
 
 /**
- * Opens the stable state in `file` (EMPTY_STABLE_STATE if it does not exist yet).
- * Rejects with StorageCorruptError if the file is damaged.
+ * Opens the stable state in `file` (EMPTY_STABLE_STATE if it does not exist
+ * yet), also one written in format 1. Rejects with StorageCorruptError if
+ * the file is damaged.
  * @example const stable = await openFileStableStore("data/stable"); await stable.update({ currentTerm: 2 });
  */
 export async function openFileStableStore(file: string, options: FileStableStoreOptions = {}): Promise<FileStableStore> {
@@ -157,12 +209,11 @@ export async function openFileStableStore(file: string, options: FileStableStore
   if (await io.exists(file + ".tmp")) await io.unlink(file + ".tmp");
   let state = EMPTY_STABLE_STATE;
   if (await io.exists(file)) {
-    const value = decodeChecked(await io.readFile(file), file) as Record<string, unknown>;
-    const problem = value.format === "uhaha-stable/1" ? stableStateProblem(value) : `unknown format ${JSON.stringify(value.format)}`;
-    if (problem) {
-      throw new StorageCorruptError(file, 9, `not a valid stable state: ${problem}`, "Restore it from a backup or re-add this node to the cluster with an empty data directory.");
+    const read = stateFromFile(decodeChecked(await io.readFile(file), file));
+    if (typeof read === "string") {
+      throw new StorageCorruptError(file, 9, `not a valid stable state: ${read}`, "Restore it from a backup or re-add this node to the cluster with an empty data directory.");
     }
-    state = normalize(value as unknown as StableState);
+    state = read;
   }
   return new FileStableStore(file, state, options);
 }

@@ -13,7 +13,7 @@ import { tempDir } from "./_helpers.ts";
 export const snapMeta = (index: number, term = 1): SnapshotMeta => ({
   index,
   term,
-  config: { servers: [{ id: "1", address: "127.0.0.1:11001" }] },
+  config: { members: [{ id: 1, address: "127.0.0.1:11001", voter: true }] },
   time: 1_700_000_000_000 + index,
   seed: `seed-${index}`,
 });

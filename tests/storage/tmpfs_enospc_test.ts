@@ -54,7 +54,7 @@ test("ENOSPC on a real 1 MiB tmpfs: the append fails, nothing acknowledged is lo
     await log.close();
 
     // The stable state cannot be saved either, and the old one stays.
-    await assert.rejects(stable.update({ currentTerm: 4, config: { big: "x".repeat(200_000) } }), (e: unknown) => {
+    await assert.rejects(stable.update({ currentTerm: 4, config: { members: [{ id: 1, address: "x".repeat(200_000), voter: true }] } }), (e: unknown) => {
       assert.ok(e instanceof StorageFailedError);
       assert.equal(e.code, "ENOSPC");
       assert.match(e.message, /previous state is intact/);
