@@ -12,7 +12,7 @@ import type { ReplyValue } from "../api/reply.ts";
 import { type Command, type Intermediate, isRewrite, Rewrite } from "../api/app.ts";
 import type { WriteBatcher } from "../machine/write_batcher.ts";
 import type { NodeContext } from "./node_context.ts";
-import { clientError, leaderRedirect } from "./redirect.ts";
+import { leaderRedirect, toClientError } from "./client_errors.ts";
 
 const encoder = new TextEncoder();
 
@@ -31,7 +31,7 @@ export function runAppCommand(
       if (!node.machine.ticked) return new Error("TRYAGAIN machine time is not known yet; retry shortly");
       return batcher.write(rawArgs).then(
         (result) => result as ReplyValue,
-        (error) => clientError(node, error),
+        (error) => toClientError(error, node),
       );
     }
     case "read":
@@ -40,7 +40,7 @@ export function runAppCommand(
           try {
             await node.driver.linearizableRead();
           } catch (error) {
-            return clientError(node, error);
+            return toClientError(error, node);
           }
         } else if (!node.isLoaded()) {
           return new Error("LOADING node is still applying its log; local state is behind");

@@ -4,7 +4,7 @@ import { argText } from "../server/command_table.ts";
 import { resp } from "../api/reply.ts";
 import { encodeBatch } from "../machine/log_payload.ts";
 import type { NodeContext } from "./node_context.ts";
-import { clientError, leaderRedirect } from "./redirect.ts";
+import { leaderRedirect, toClientError } from "./client_errors.ts";
 
 /** RFC 3339 with nanoseconds, UTC: 2026-11-26T09:05:07.042000001Z. */
 export function rfc3339Nanos(ns: bigint): string {
@@ -56,7 +56,7 @@ export function machineCommands(node: NodeContext): CommandSpec[] {
           try {
             await node.driver.linearizableRead();
           } catch (error) {
-            return clientError(node, error);
+            return toClientError(error, node);
           }
         }
         const { bootNs, timeNs } = node.machine;
@@ -78,7 +78,7 @@ export function machineCommands(node: NodeContext): CommandSpec[] {
           await node.driver.propose(encodeBatch([]));
           return resp.ok;
         } catch (error) {
-          return clientError(node, error);
+          return toClientError(error, node);
         }
       },
     },

@@ -12,7 +12,7 @@ import type { SnapshotInfo } from "../raft/storage/snapshot_store.ts";
 import { globMatch } from "../api/glob.ts";
 import { goDuration } from "./machine_commands.ts";
 import type { NodeContext } from "./node_context.ts";
-import { clientError } from "./redirect.ts";
+import { toClientError } from "./client_errors.ts";
 
 const HELP = [
   "RAFT LEADER",
@@ -172,7 +172,7 @@ export function raftCommand(node: NodeContext): CommandSpec {
       await node.driver.changeMembership(change);
       return true;
     } catch (error) {
-      return clientError(node, error);
+      return toClientError(error, node);
     }
   };
 
@@ -238,7 +238,7 @@ export function raftCommand(node: NodeContext): CommandSpec {
             node.driver.transferLeadership(id);
             return resp.ok;
           } catch (error) {
-            return clientError(node, error);
+            return toClientError(error, node);
           }
         }
         case "help":

@@ -12,7 +12,8 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type DriverTransport, RaftDriver } from "../../raft/driver.ts";
-import { OutcomeUnknownError } from "../../raft/errors.ts";
+import { NotLeaderError, OutcomeUnknownError } from "../../raft/errors.ts";
+import { toClientError } from "../../commands/client_errors.ts";
 import type { Member } from "../../raft/core/types.ts";
 import { type FileIO, nodeFileIO } from "../../raft/storage/file_io.ts";
 import { type FileLogStore, openFileLogStore } from "../../raft/storage/file_log_store.ts";
@@ -196,8 +197,11 @@ test("a leader whose disk fills steps down at once, its proposal's outcome is un
   const doomed = leader.driver.propose(text("doomed"));
   await assert.rejects(doomed, (e: unknown) => e instanceof OutcomeUnknownError && /storage failed \(ENOSPC\)/.test(e.message));
   assert.notEqual(leader.driver.status.role, "leader", "stepped down");
-  await assert.rejects(leader.driver.propose(text("refused")), /CLUSTERDOWN|MOVED/);
-  await assert.rejects(leader.driver.linearizableRead(), /CLUSTERDOWN|MOVED/);
+  // What a client is told: the error reply made from the driver's NotLeaderError.
+  const clientReply = (promise: Promise<unknown>) => promise.catch((error) => Promise.reject(toClientError(error, { tryErrors: false })));
+  await assert.rejects(leader.driver.propose(text("refused")), NotLeaderError);
+  await assert.rejects(clientReply(leader.driver.propose(text("refused"))), /CLUSTERDOWN|MOVED/);
+  await assert.rejects(clientReply(leader.driver.linearizableRead()), /CLUSTERDOWN|MOVED/);
   const next = await leaderOf(nodes, leader);
   assert.notEqual(next, leader);
   acked.push(...await write(nodes, "b", 20));

@@ -1,6 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PendingProposals, PendingReads } from "../../raft/pending_requests.ts";
+import { WriteDroppedError } from "../../raft/errors.ts";
+import { toClientError } from "../../commands/client_errors.ts";
+
+/** The reply a client gets for what `promise` rejects with. */
+const clientReply = (promise: Promise<unknown>) => promise.catch((error) => Promise.reject(toClientError(error, { tryErrors: false })));
 
 test("a proposal resolves when its entry applies, and is dropped when another term took its slot", async () => {
   const proposals = new PendingProposals(10_000);
@@ -9,7 +14,8 @@ test("a proposal resolves when its entry applies, and is dropped when another te
   proposals.applied(5, 2, "result");
   proposals.applied(6, 3, "someone else's");
   assert.equal(await kept, "result");
-  await assert.rejects(lost, /TRYAGAIN write not applied: log slot 6 was taken by a new leader/);
+  await assert.rejects(clientReply(lost), /TRYAGAIN write not applied: log slot 6 was taken by a new leader/);
+  await assert.rejects(lost, (e: unknown) => e instanceof WriteDroppedError && e.index === 6);
   proposals.applied(7, 3, "nobody waits"); // no waiter: nothing happens
 });
 
