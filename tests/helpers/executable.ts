@@ -8,11 +8,14 @@ import { join } from "node:path";
 import { IS_DENO, REPO_ROOT } from "./process.ts";
 
 export const EXECUTABLE = join(REPO_ROOT, "dist", "uhaha");
-const SOURCE_DIRS = ["node", "server", "raft", "machine", "store", "tools"];
+/** Top-level folders whose files are not built into the executable; every other folder's .ts files are. */
+const NOT_BUILT = new Set(["node_modules", "dist", "data", "tests", "bench", "examples"]);
 
 function newestSourceMs(): number {
-  const files = readdirSync(REPO_ROOT).filter((name) => name.endsWith(".ts")).map((name) => join(REPO_ROOT, name));
-  for (const dir of SOURCE_DIRS.filter((name) => existsSync(join(REPO_ROOT, name)))) {
+  const top = readdirSync(REPO_ROOT, { withFileTypes: true });
+  const files = top.filter((entry) => entry.isFile() && entry.name.endsWith(".ts")).map((entry) => join(REPO_ROOT, entry.name));
+  const dirs = top.filter((entry) => entry.isDirectory() && !entry.name.startsWith(".") && !NOT_BUILT.has(entry.name));
+  for (const dir of dirs.map((entry) => entry.name)) {
     const path = join(REPO_ROOT, dir);
     for (const name of readdirSync(path, { recursive: true }) as string[]) {
       if (name.endsWith(".ts")) files.push(join(path, name));
