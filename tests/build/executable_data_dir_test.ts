@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { cleanup, freePort, makeTempDir, signalProcess, spawnProcess, waitFor, waitForPort } from "../helpers/process.ts";
+import { cleanup, exitWithin, freePort, makeTempDir, signalProcess, spawnProcess, unlessExited, waitForPort } from "../helpers/process.ts";
 import { ensureExecutable } from "../helpers/executable.ts";
 
 describe("single executable: data directory", () => {
@@ -24,10 +24,7 @@ describe("single executable: data directory", () => {
     const nodeDir = path.join(dataDir, "uhaha", "1");
     const port = await freePort();
     const holder = spawnProcess(executable, ["-a", `127.0.0.1:${port}`, "-d", dataDir]);
-    await Promise.race([
-      waitForPort(port),
-      holder.exited.then((code) => assert.fail(`exited with ${code}: ${holder.stderr()}`)),
-    ]);
+    await unlessExited(holder, waitForPort(port), "the holder");
     const second = spawnProcess(executable, ["-a", `127.0.0.1:${await freePort()}`, "-d", dataDir]);
     assert.equal(await second.exited, 1, second.stderr());
     assert.ok(
@@ -43,8 +40,7 @@ describe("single executable: data directory", () => {
 
   test("-d /proc/x exits 1 at once with the directory it cannot create", { skip: !existsSync("/proc/self") && "no /proc" }, async () => {
     const node = spawnProcess(executable, ["-a", `127.0.0.1:${await freePort()}`, "-d", "/proc/x"]);
-    await waitFor("the node to exit", () => node.child.exitCode ?? node.child.signalCode ?? undefined, 10_000);
-    assert.equal(await node.exited, 1, node.stderr());
+    assert.equal(await exitWithin(node, 10_000, "the node"), 1, node.stderr());
     assert.match(node.stderr(), /cannot start: cannot create data directory '\/proc\/x\/uhaha\/1': ENOENT/);
   });
 });

@@ -6,10 +6,9 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, killAll, spawnProcess, waitForPort } from "../helpers/process.ts";
+import { cleanup, freePort, makeTempDir, spawnProcess, unlessExited, waitForPort } from "../helpers/process.ts";
 import { ensureExecutable } from "../helpers/executable.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 import { replyToJs } from "../../server/resp_reply_parser.ts";
@@ -22,16 +21,13 @@ describe("single executable", () => {
 
   before(() => {
     const EXECUTABLE = ensureExecutable();
-    dir = mkdtempSync(join(tmpdir(), "uhaha-exe-"));
+    dir = makeTempDir("uhaha-exe-");
     copy = join(dir, "uhaha");
     copyFileSync(EXECUTABLE, copy);
     execFileSync("chmod", ["755", copy]);
     env.PATH = join(dir, "empty-bin");
   });
-  after(async () => {
-    await killAll();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => cleanup());
 
   test("no node, deno or npm on the PATH it runs with", () => {
     for (const tool of ["node", "deno", "npm"]) {
@@ -46,10 +42,7 @@ describe("single executable", () => {
   test("answers PING", async () => {
     const port = await freePort();
     const node = spawnProcess(copy, ["-a", `127.0.0.1:${port}`], { cwd: dir, env });
-    await Promise.race([
-      waitForPort(port),
-      node.exited.then((code) => assert.fail(`exited with ${code}: ${node.stderr()}`)),
-    ]);
+    await unlessExited(node, waitForPort(port), "the executable");
     const client = await RawClient.connect(port);
     client.send("PING");
     client.send("ECHO", "from the executable");

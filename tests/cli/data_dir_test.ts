@@ -9,18 +9,9 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import {
-  cleanup,
-  freePort,
-  makeTempDir,
-  type Spawned,
-  signalProcess,
-  spawnCli,
-  startCliNode,
-  waitFor,
-} from "../helpers/process.ts";
-import { appPath, ask, firstWrite } from "../helpers/cluster.ts";
-import { connect } from "../cluster/support.ts";
+import { cleanup, exitWithin, freePort, isRunning, makeTempDir, signalProcess, spawnCli, startCliNode, waitFor } from "../helpers/process.ts";
+import { appPath } from "../helpers/cluster.ts";
+import { askPort, connect, firstWrite } from "../helpers/resp.ts";
 
 const KVDB = appPath("kvdb");
 
@@ -28,24 +19,10 @@ function lockMessage(nodeDir: string, pid: number): string {
   return `cannot start: node directory '${nodeDir}' is in use by process ${pid} (lock file '${path.join(nodeDir, "lock")}'); one process at a time may use it`;
 }
 
-/** Resolves with the exit code, or fails once `ms` have passed. */
-function exitWithin(node: Spawned, ms: number, what: string): Promise<number | string> {
-  return waitFor(`${what} to exit`, () => node.child.exitCode ?? node.child.signalCode ?? undefined, ms).then(() => node.exited);
-}
-
 async function set(port: number, key: string, value: string): Promise<void> {
   const redis = connect(port);
   try {
     assert.equal(await firstWrite(redis, "SET", key, value), "OK");
-  } finally {
-    redis.disconnect();
-  }
-}
-
-async function get(port: number, key: string): Promise<unknown> {
-  const redis = connect(port);
-  try {
-    return await ask(redis, "GET", key);
   } finally {
     redis.disconnect();
   }
@@ -69,12 +46,12 @@ describe("data directory", () => {
     assert.doesNotMatch(second.stderr(), /listening/);
     assert.deepEqual(readdirSync(nodeDir).sort(), names);
 
-    assert.equal(await get(port, "k"), "v1");
+    assert.equal(await askPort(port, "GET", "k"), "v1");
     signalProcess(holder.pid, "SIGTERM");
     assert.equal(await holder.exited, 0, holder.stderr());
     assert.equal(existsSync(path.join(nodeDir, "lock")), false, "released on stop");
     const { node: restarted, port: restartPort } = await startCliNode([KVDB, "-d", dataDir]);
-    assert.equal(await get(restartPort, "k"), "v1");
+    assert.equal(await askPort(restartPort, "GET", "k"), "v1");
     await restarted.kill();
   });
 
@@ -87,7 +64,7 @@ describe("data directory", () => {
     assert.equal(JSON.parse(readFileSync(lockFile, "utf8")).pid, first.pid, "the killed holder's lock is left behind");
 
     const { node: second, port: secondPort } = await startCliNode([KVDB, "-d", dataDir]);
-    assert.equal(await get(secondPort, "k"), "before the kill");
+    assert.equal(await askPort(secondPort, "GET", "k"), "before the kill");
     assert.equal(JSON.parse(readFileSync(lockFile, "utf8")).pid, second.pid);
     await second.kill();
   });
@@ -97,7 +74,7 @@ describe("data directory", () => {
     const nodeDir = path.join(dataDir, "kvdb", "1");
     const ports = await Promise.all([1, 2, 3, 4].map(() => freePort()));
     const nodes = ports.map((port) => spawnCli([KVDB, "-a", `127.0.0.1:${port}`, "-d", dataDir]));
-    const exited = () => nodes.filter((node) => node.child.exitCode !== null || node.child.signalCode !== null);
+    const exited = () => nodes.filter((node) => !isRunning(node));
     await waitFor("3 of the 4 to exit", () => exited().length >= 3, 60_000);
     const survivors = nodes.filter((node) => !exited().includes(node));
     assert.equal(survivors.length, 1, nodes.map((node) => node.stderr()).join("\n"));

@@ -9,21 +9,17 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { cleanup, freePort, makeTempDir, spawnCli, waitFor } from "../helpers/process.ts";
-import { ask, type Cluster, type ClusterNode, startCluster } from "../helpers/cluster.ts";
-import { askPort, connect, pairs, raftInfo, serverList, startNode, TICKET_APP } from "./support.ts";
-
-function errorText(reply: unknown): string {
-  assert.ok(reply instanceof Error, `expected an error reply, got ${JSON.stringify(reply)}`);
-  return reply.message;
-}
+import { type Cluster, type ClusterNode, startCluster } from "../helpers/cluster.ts";
+import { ask, askPort, connect, errorText, pairs, raftInfo, serverList } from "../helpers/resp.ts";
+import { anyError, untilAccepted } from "../helpers/until_accepted.ts";
+import { startNode, TICKET_APP } from "./support.ts";
 
 /** Takes a ticket from `node`, waiting out TRYAGAIN/redirects of a fresh leader. */
 async function ticket(node: ClusterNode | number): Promise<number> {
   const port = typeof node === "number" ? node : node.port;
-  return await waitFor(`a ticket from ${port}`, async () => {
-    const reply = await askPort(port, "TICKET");
-    return typeof reply === "string" ? Number(reply) : undefined;
-  });
+  const reply = await untilAccepted(() => askPort(port, "TICKET"), { retryable: anyError, what: `a ticket from ${port}` });
+  assert.equal(typeof reply, "string", `TICKET answered ${String(reply)}`);
+  return Number(reply);
 }
 
 describe("RAFT admin commands", () => {

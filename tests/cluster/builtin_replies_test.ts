@@ -13,7 +13,9 @@ import { cleanup, freePort, makeTempDir, waitFor } from "../helpers/process.ts";
 import { type Cluster, type ClusterNode, startCluster } from "../helpers/cluster.ts";
 import { parseReply } from "../../server/resp_reply_parser.ts";
 import { encodeCommand } from "../../server/resp_writer.ts";
-import { askPort, startNode, TICKET_APP } from "./support.ts";
+import { askPort } from "../helpers/resp.ts";
+import { notYetText, untilAccepted } from "../helpers/until_accepted.ts";
+import { startNode, TICKET_APP } from "./support.ts";
 
 const encoder = new TextEncoder();
 
@@ -149,9 +151,9 @@ describe("built-in replies, byte for byte", () => {
     const args = [TICKET_APP, "-n", "9", "-a", `127.0.0.1:${port}`, "-d", makeTempDir(), "-j", `127.0.0.1:${deadPort}`];
     const lone = await startNode(port, args);
     try {
-      const raw = await waitFor("the lone node to load", async () => {
-        const reply = await rawReply(port, "RAFT", "INFO", "last_contact", "state");
-        return reply.startsWith("-LOADING") ? undefined : reply;
+      const raw = await untilAccepted(() => rawReply(port, "RAFT", "INFO", "last_contact", "state"), {
+        retryable: (reply) => reply.startsWith("-") && notYetText(reply.slice(1)),
+        what: "RAFT INFO on the lone node",
       });
       assert.equal(raw, "*4\r\n" + bulk("last_contact") + bulk("never") + bulk("state") + bulk("Follower"));
     } finally {

@@ -9,7 +9,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { cleanup, freePort, waitFor } from "../helpers/process.ts";
 import { type Cluster, startCluster } from "../helpers/cluster.ts";
-import { askPort, CLOCK_APP, CLOCK_EXAMPLE, connect, raftInfo, serverList, startNode } from "./support.ts";
+import { askPort, connect, raftInfo, serverList } from "../helpers/resp.ts";
+import { CLOCK_APP, CLOCK_EXAMPLE, startNode } from "./support.ts";
 
 const THRESHOLD = 40;
 

@@ -7,8 +7,17 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { cleanup, waitFor } from "../helpers/process.ts";
-import { startCluster } from "../helpers/cluster.ts";
-import { askPort, CLOCK_EXAMPLE, connect, serverList } from "./support.ts";
+import { leaderAmong, startCluster } from "../helpers/cluster.ts";
+import { ask, askPort, connect, serverList } from "../helpers/resp.ts";
+import { anyError, untilAccepted } from "../helpers/until_accepted.ts";
+import { CLOCK_EXAMPLE } from "./support.ts";
+
+/** One CLOCK reply (now, rand values), sent again while the node answers with an error. */
+async function clock(send: () => Promise<unknown>, what: string): Promise<string[]> {
+  const reply = await untilAccepted(send, { retryable: anyError, what });
+  assert.ok(Array.isArray(reply), `CLOCK answered ${String(reply)}`);
+  return reply as string[];
+}
 
 describe("deterministic now() and rand()", () => {
   after(() => cleanup());
@@ -20,10 +29,7 @@ describe("deterministic now() and rand()", () => {
     const replies: string[][] = [];
     try {
       // The first write may wait for the leader's first TICK.
-      replies.push(await waitFor("a first CLOCK", async () => {
-        const reply = await redis.call("CLOCK").catch((error: Error) => error);
-        return Array.isArray(reply) ? reply as string[] : undefined;
-      }));
+      replies.push(await clock(() => ask(redis, "CLOCK"), "a first CLOCK"));
       for (let i = 0; i < 10; i++) replies.push(await redis.call("CLOCK") as string[]);
       // Pipelined writes share log entries (and TICKs): time still advances per write.
       replies.push(...await Promise.all(Array.from({ length: 20 }, () => redis.call("CLOCK") as Promise<string[]>)));
@@ -71,15 +77,9 @@ describe("deterministic now() and rand()", () => {
     // elect a leader, take more writes, and agree.
     assert.equal(await askPort(leader.port, "RAFT", "SERVER", "REMOVE", String(leader.id)), "1");
     const rest = cluster.nodes.filter((n) => n !== leader);
-    const next = await waitFor("a leader among the rest", async () => {
-      for (const node of rest) if ((await askPort(node.port, "RAFT", "LEADER")) === node.address) return node;
-      return undefined;
-    });
+    const next = await leaderAmong(rest, 15_000);
     for (let i = 0; i < 5; i++) {
-      const reply = await waitFor("a CLOCK on the new leader", async () => {
-        const r = await askPort(next.port, "CLOCK");
-        return Array.isArray(r) ? r as string[] : undefined;
-      });
+      const reply = await clock(() => askPort(next.port, "CLOCK"), "a CLOCK on the new leader");
       assert.ok(BigInt(reply[1]) > BigInt(replies.at(-1)![1]), "time went backwards across the leader change");
       replies.push(reply);
       history.push(reply.slice(1).join(" "));

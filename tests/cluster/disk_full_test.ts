@@ -11,10 +11,11 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Redis } from "ioredis";
-import type { ClusterNode } from "../helpers/cluster.ts";
-import { cleanup, freePort, killAll, makeTempDir, spawnCli, waitFor, waitForPong } from "../helpers/process.ts";
+import { type ClusterNode, waitApplied } from "../helpers/cluster.ts";
+import { cleanup, freePort, killAll, makeTempDir, spawnCli, unlessExited, waitFor, waitForPong } from "../helpers/process.ts";
+import { askPort, raftInfo } from "../helpers/resp.ts";
 import { fillToTheLastByte, mountTmpfs, tmpfsSkipReason, unmount } from "../helpers/tmpfs.ts";
-import { askPort, LeaderFollowingClient, raftInfo } from "./support.ts";
+import { LeaderFollowingClient } from "./support.ts";
 
 const KVDB = new URL("../../examples/kvdb.ts", import.meta.url).pathname;
 const DISK_MB = 48;
@@ -33,14 +34,7 @@ async function startNodes(mounts: string[]): Promise<ClusterNode[]> {
     ]),
     args: [],
   }));
-  for (const node of nodes) {
-    await Promise.race([
-      waitForPong(node.port),
-      node.process.exited.then((code) => {
-        throw new Error(`node ${node.id} exited with ${code}:\n${node.process.stderr()}`);
-      }),
-    ]);
-  }
+  for (const node of nodes) await unlessExited(node.process, waitForPong(node.port), `node ${node.id}`);
   await waitFor("3 members with a leader", async () => {
     for (const node of nodes) {
       const info = await raftInfo(node.port);
@@ -183,11 +177,7 @@ test("a node whose disk filled up resumes by itself; no acknowledged write is lo
     note(`load: ${load.acked.length} writes acknowledged, ${load.unknown} unknown in ${((Date.now() - began) / 1000).toFixed(1)} s; error replies: ${load.errors()}`);
 
     // Every node catches up, and holds every acknowledged write.
-    const target = Number((await raftInfo((await leaderOf(nodes)).port)).commit_index);
-    await waitFor("every node to apply everything committed", async () => {
-      for (const node of nodes) if (Number((await raftInfo(node.port)).applied_index) < target) return false;
-      return true;
-    }, 20_000);
+    await waitApplied(await leaderOf(nodes), nodes);
     for (const node of nodes) {
       const err = node.process.stderr();
       assert.doesNotMatch(err, /stopped taking writes/, `node ${node.id} gave up:\n${err.slice(-2000)}`);

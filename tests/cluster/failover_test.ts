@@ -8,9 +8,10 @@
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { cleanup, waitFor } from "../helpers/process.ts";
+import { cleanup, isRunning, waitFor } from "../helpers/process.ts";
 import { type ClusterNode, startCluster } from "../helpers/cluster.ts";
-import { alive, LeaderFollowingClient, raftInfo } from "./support.ts";
+import { raftInfo } from "../helpers/resp.ts";
+import { LeaderFollowingClient } from "./support.ts";
 
 const CLIENTS = 20;
 const LOAD_MS = 10_000;
@@ -72,7 +73,7 @@ async function failover(extraArgs: string[] = []): Promise<void> {
   }
 
   // Heal: every node runs, one leader; a new ticket beats every acknowledged one.
-  assert.ok(cluster.nodes.every(alive), "all nodes run again");
+  assert.ok(cluster.nodes.every((node) => isRunning(node.process)), "all nodes run again");
   assert.equal(killed.length, 2);
   const all = acked.flat().map(Number);
   assert.ok(all.length > 100, `only ${all.length} tickets acknowledged`);

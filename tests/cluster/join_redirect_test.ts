@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import { appPath, type Cluster, type ClusterNode, startCluster } from "../helpers/cluster.ts";
-import { cleanup, freePort, onCleanup, spawnCli, waitFor } from "../helpers/process.ts";
+import { cleanup, freePort, onCleanup, spawnCli, unlessExited, waitFor } from "../helpers/process.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 import type { Reply } from "../../server/resp_reply_parser.ts";
 
@@ -73,33 +73,24 @@ describe("a node that has just joined", () => {
       const via = i % 2 === 0 ? leader : follower;
       const port = await freePort();
       const joiner = spawnCli([appPath("kvdb"), "-n", id, "-a", `127.0.0.1:${port}`, "-d", cluster.dataDir, "-j", via.address]);
-      const client = await Promise.race([
-        connectSoon(port),
-        joiner.exited.then((code) => {
-          throw new Error(`node ${id} exited with ${code}:\n${joiner.stderr()}`);
-        }),
-      ]);
+      const client = await unlessExited(joiner, connectSoon(port), `node ${id}`);
       try {
         // The leader lists a member as soon as it appends the change, before it
         // commits: ask back to back (no pause), and write the moment it does.
         const deadline = Date.now() + 30_000;
         for (;;) {
-          admin.send("RAFT", "SERVER", "LIST");
-          const [list] = await admin.read();
+          const list = await admin.call("RAFT", "SERVER", "LIST");
           if (listedIds(list).includes(id)) break;
           if (Date.now() > deadline) throw new Error(`the leader never listed node ${id}: ${text(list)}`);
         }
-        client.send("SET", "b", id);
-        const [reply] = await client.read();
+        const reply = await client.call("SET", "b", id);
         answers.push(`node ${id} (joined via ${via === leader ? "the leader" : "a follower"}): ${text(reply)}`);
       } finally {
         client.close();
       }
       // Out again (once its addition has committed), so the next join starts from three voters.
       await waitFor(`node ${id} to be removed`, async () => {
-        admin.send("RAFT", "SERVER", "REMOVE", id);
-        const [reply] = await admin.read();
-        return text(reply) === "1";
+        return text(await admin.call("RAFT", "SERVER", "REMOVE", id)) === "1";
       }, 30_000);
       await joiner.kill();
     }

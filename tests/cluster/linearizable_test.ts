@@ -9,15 +9,27 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { cleanup, freePort, makeTempDir, signalProcess, waitFor } from "../helpers/process.ts";
-import { ask, type ClusterNode, startCluster } from "../helpers/cluster.ts";
-import { askPort, CLOCK_APP, CLOCK_EXAMPLE, connect, FreezableProxy, serverList, startNode } from "./support.ts";
+import { type ClusterNode, leaderAmong, startCluster } from "../helpers/cluster.ts";
+import { ask, askPort, connect, serverList } from "../helpers/resp.ts";
+import { anyError, untilAccepted } from "../helpers/until_accepted.ts";
+import { CLOCK_APP, CLOCK_EXAMPLE, FreezableProxy, startNode } from "./support.ts";
+
+/** How a node may refuse a command it cannot answer correctly: a redirect, no leader, or "try again". */
+const REFUSAL = /^(MOVED 0 |CLUSTERDOWN |TRYAGAIN )/;
 
 async function incr(node: ClusterNode | number): Promise<string> {
   const port = typeof node === "number" ? node : node.port;
-  return await waitFor(`an INCR on ${port}`, async () => {
-    const reply = await askPort(port, "INCR");
-    return typeof reply === "string" ? reply : undefined;
-  });
+  const reply = await untilAccepted(() => askPort(port, "INCR"), { retryable: anyError, what: `an INCR on ${port}` });
+  assert.equal(typeof reply, "string", `INCR answered ${String(reply)}`);
+  return reply as string;
+}
+
+/** Each read the old leader answered is a refusal or the value written since: never the stale one. */
+function assertNoStaleRead(replies: readonly unknown[], latest: string): void {
+  for (const reply of replies) {
+    if (reply instanceof Error) assert.match(reply.message, REFUSAL);
+    else assert.equal(reply, latest, `the old leader served ${String(reply)}; the value is ${latest} since before it resumed`);
+  }
 }
 
 function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
@@ -45,10 +57,7 @@ describe("linearizable reads", () => {
       signalProcess(old.process.pid, "SIGSTOP");
       let resumed = false;
       try {
-        const next = await waitFor("a new leader among the others", async () => {
-          for (const node of others) if ((await askPort(node.port, "RAFT", "LEADER")) === node.address) return node;
-          return undefined;
-        }, 20_000);
+        const next = await leaderAmong(others, 20_000);
         const after = await incr(next);
         assert.ok(Number(after) > Number(before));
 
@@ -60,16 +69,13 @@ describe("linearizable reads", () => {
         const replies = [...await Promise.all(queued), fresh];
         // A write the deposed leader took must not be acknowledged unless the new leader has it.
         const write = await queuedWrite;
-        if (write instanceof Error) assert.match(write.message, /^(MOVED 0 |CLUSTERDOWN |TRYAGAIN )/);
+        if (write instanceof Error) assert.match(write.message, REFUSAL);
         else {
           assert.notEqual(write, after, "the deposed leader acknowledged a write that reused a committed value");
           const latest = Number(await incr(next));
           assert.ok(latest > Number(write), `acknowledged INCR ${String(write)} is not in the new leader's state (${latest})`);
         }
-        for (const reply of replies) {
-          if (reply instanceof Error) assert.match(reply.message, /^(MOVED 0 |CLUSTERDOWN |TRYAGAIN )/);
-          else assert.equal(reply, after, `the old leader served ${String(reply)}; the value is ${after} since before it resumed`);
-        }
+        assertNoStaleRead(replies, after);
         // It settles as a follower that redirects to the new leader.
         await waitFor("the old leader to redirect to the new one", async () => {
           const reply = await askPort(old.port, "GET");
@@ -105,10 +111,7 @@ describe("linearizable reads", () => {
       proxy.freeze();
       signalProcess(old.pid, "SIGSTOP");
       resumed = false;
-      const next = await waitFor("a new leader among nodes 2 and 3", async () => {
-        for (const port of [p2, p3]) if ((await askPort(port, "RAFT", "LEADER")) === `127.0.0.1:${port}`) return port;
-        return undefined;
-      }, 20_000);
+      const { port: next } = await leaderAmong([p2, p3].map((port) => ({ port, address: `127.0.0.1:${port}` })), 20_000);
       const after = await incr(next);
       assert.ok(Number(after) > Number(before));
 
@@ -122,11 +125,8 @@ describe("linearizable reads", () => {
       proxy.thaw();
       const write = await within(15_000, "INCR on the cut-off old leader", queuedWrite);
       assert.ok(write instanceof Error, `the cut-off old leader acknowledged INCR = ${String(write)}`);
-      assert.match(write.message, /^(MOVED 0 |CLUSTERDOWN |TRYAGAIN )/);
-      for (const reply of replies) {
-        if (reply instanceof Error) assert.match(reply.message, /^(MOVED 0 |CLUSTERDOWN |TRYAGAIN )/);
-        else assert.equal(reply, after, `the old leader served ${String(reply)}; the value is ${after} since before it resumed`);
-      }
+      assert.match(write.message, REFUSAL);
+      assertNoStaleRead(replies, after);
       await waitFor("the old leader to redirect to the new one", async () => {
         const reply = await askPort(p1, "GET");
         return reply instanceof Error && reply.message === `MOVED 0 127.0.0.1:${next}`;

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { Cluster as RedisCluster } from "ioredis";
 import { cleanup, waitFor } from "../helpers/process.ts";
 import { startCluster } from "../helpers/cluster.ts";
-import { askPort, redisCli, serverList } from "./support.ts";
+import { askPort, redisCli, serverList } from "../helpers/resp.ts";
+import { notYetText, untilAccepted } from "../helpers/until_accepted.ts";
 
 describe("cluster sizes", () => {
   after(() => cleanup());
@@ -30,16 +31,16 @@ describe("cluster sizes", () => {
 
       // redis-cli: the leader answers, followers redirect; -c follows the redirect.
       // (Until the leader's first TICK is applied, writes answer TRYAGAIN.)
-      const first = await waitFor("a first ticket", async () => {
-        const reply = await redisCli(["-p", String(leader.port), "TICKET"]);
-        if (/^\d+$/.test(reply)) return Number(reply);
-        assert.match(reply, /^TRYAGAIN /);
-        return undefined;
+      const firstReply = await untilAccepted(() => redisCli(leader.port, "TICKET"), {
+        retryable: notYetText,
+        what: "a first ticket",
       });
+      assert.match(firstReply, /^\d+$/);
+      const first = Number(firstReply);
       let last = first;
       for (const follower of cluster.nodes.filter((n) => n !== leader)) {
-        assert.equal(await redisCli(["-p", String(follower.port), "TICKET"]), `MOVED 0 ${leader.address}`);
-        const followed = Number(await redisCli(["-c", "-p", String(follower.port), "TICKET"]));
+        assert.equal(await redisCli(follower.port, "TICKET"), `MOVED 0 ${leader.address}`);
+        const followed = Number(await redisCli(follower.port, "-c", "TICKET"));
         assert.ok(followed > last, `redis-cli -c via ${follower.address}: ${followed} after ${last}`);
         last = followed;
       }

@@ -1,88 +1,22 @@
 /**
- * Shared pieces of the multi-process cluster tests: the test app's path,
- * RESP one-shots by port, RAFT INFO as a record, starting a lone node, a
- * client that follows the leader through failovers, and a TCP proxy that
- * can be frozen to cut a node off from its peers.
+ * Pieces of the multi-process cluster tests: the test apps' paths, starting
+ * a lone node, a client that follows the leader through failovers, and a
+ * TCP proxy that can be frozen to cut a node off from its peers. RESP
+ * one-shots, RAFT INFO and the like are in tests/helpers/resp.ts.
  */
 import { Redis } from "ioredis";
-import { execFile } from "node:child_process";
 import * as net from "node:net";
-import { type Spawned, spawnCli, waitForPort } from "../helpers/process.ts";
-import { ask, type ClusterNode } from "../helpers/cluster.ts";
+import { type Spawned, spawnCli, unlessExited, waitForPort } from "../helpers/process.ts";
 
 /** The clock test app, as `startCluster` wants it (a path relative to examples/). */
 export const CLOCK_EXAMPLE = "../tests/cluster/clock_app";
 export const CLOCK_APP = new URL("./clock_app.ts", import.meta.url).pathname;
 export const TICKET_APP = new URL("../../examples/ticket.ts", import.meta.url).pathname;
 
-/** A plain ioredis client to a port that never retries or queues while disconnected. */
-export function connect(port: number): Redis {
-  const redis = new Redis({
-    host: "127.0.0.1",
-    port,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: true,
-    autoResendUnfulfilledCommands: false,
-    retryStrategy: () => 100,
-  });
-  redis.on("error", () => {});
-  return redis;
-}
-
-/** One command on a fresh connection; errors come back as Error values. */
-export async function askPort(port: number, ...args: string[]): Promise<unknown> {
-  const redis = connect(port);
-  try {
-    return await ask(redis, ...args);
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/** A flat key/value array (RESP map as uhaha sends it) as a record. */
-export function pairs(reply: unknown): Record<string, string> {
-  if (!Array.isArray(reply)) throw new Error(`expected a flat map, got ${String(reply)}`);
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
-  return out;
-}
-
-export async function raftInfo(port: number): Promise<Record<string, string>> {
-  return pairs(await askPort(port, "RAFT", "INFO"));
-}
-
-/** RAFT SERVER LIST as records. */
-export async function serverList(port: number): Promise<Array<Record<string, string>>> {
-  const reply = await askPort(port, "RAFT", "SERVER", "LIST");
-  if (!Array.isArray(reply)) throw new Error(`RAFT SERVER LIST: ${String(reply)}`);
-  return reply.map(pairs);
-}
-
-/** Is the node's process still running? */
-export function alive(node: ClusterNode): boolean {
-  return node.process.child.exitCode === null && node.process.child.signalCode === null;
-}
-
 /** Starts cli.ts with `args` and waits until it listens on `port` (or fails with its stderr). */
-export async function startNode(port: number, args: string[]): Promise<Spawned> {
+export function startNode(port: number, args: string[]): Promise<Spawned> {
   const child = spawnCli(args);
-  await Promise.race([
-    waitForPort(port, 30_000),
-    child.exited.then((code) => {
-      throw new Error(`node on ${port} exited with ${code}:\n${child.stderr()}`);
-    }),
-  ]);
-  return child;
-}
-
-/** Runs redis-cli with `args`; resolves with its stdout (trimmed) even when it exits non-zero. */
-export function redisCli(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile("redis-cli", args, { timeout: 10_000 }, (error, stdout, stderr) => {
-      if (error && (error as NodeJS.ErrnoException).code === "ENOENT") reject(new Error("redis-cli is not installed"));
-      else resolve((stdout + stderr).trim());
-    });
-  });
+  return unlessExited(child, waitForPort(port, 30_000), `node on ${port}`).then(() => child);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -9,9 +9,10 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Redis } from "ioredis";
 import { cleanup, waitFor } from "../helpers/process.ts";
-import { ask, type Cluster, type ClusterNode, startCluster } from "../helpers/cluster.ts";
+import { type Cluster, type ClusterNode, startCluster, stopNode, waitApplied } from "../helpers/cluster.ts";
+import { ask, askPort, firstWrite, loadedRaftInfo, pairs } from "../helpers/resp.ts";
 import { QUOTES } from "../../examples/lib/quotes.ts";
-import { askNode, closeAll, firstWrite, pairs, raftInfo, stopNode, track, waitApplied } from "./support.ts";
+import { closeAll, track } from "./support.ts";
 
 describe("kvdb replicas (--openreads)", { timeout: 180_000 }, () => {
   let cluster: Cluster;
@@ -19,7 +20,7 @@ describe("kvdb replicas (--openreads)", { timeout: 180_000 }, () => {
   let redis: Redis;
 
   /** GET on every node, in node order. */
-  const getEverywhere = (key: string) => Promise.all(cluster.nodes.map((node) => askNode(cluster, node, "GET", key)));
+  const getEverywhere = (key: string) => Promise.all(cluster.nodes.map((node) => askPort(node.port, "GET", key)));
 
   before(async () => {
     cluster = await startCluster("kvdb", 3, ["--openreads"]);
@@ -40,13 +41,13 @@ describe("kvdb replicas (--openreads)", { timeout: 180_000 }, () => {
     await waitFor("every node to have both keys", async () =>
       (await getEverywhere("r:a")).every((v) => v === "alpha") && (await getEverywhere("r:quote")).every((v) => v === quote));
     const follower = cluster.nodes.find((node) => node !== leader)!;
-    assert.match(String(await askNode(cluster, follower, "SET", "r:b", "x")), new RegExp(`MOVED 0 ${leader.address}`));
+    assert.match(String(await askPort(follower.port, "SET", "r:b", "x")), new RegExp(`MOVED 0 ${leader.address}`));
   });
 
   test("a key SET with EX 1 disappears on every node", async () => {
-    const sizes = () => Promise.all(cluster.nodes.map((node) => askNode(cluster, node, "DBSIZE")));
+    const sizes = () => Promise.all(cluster.nodes.map((node) => askPort(node.port, "DBSIZE")));
     assert.equal(await ask(redis, "SET", "r:keep", "forever", "EX", "3600"), "OK");
-    await waitApplied(cluster, leader);
+    await waitApplied(leader, cluster.nodes);
     const before = await sizes();
     const setAt = Date.now();
     assert.equal(await ask(redis, "SET", "r:ttl", "short-lived", "EX", "1"), "OK");
@@ -56,8 +57,8 @@ describe("kvdb replicas (--openreads)", { timeout: 180_000 }, () => {
     // Machine time advances with the leader's TICKs (every 200 ms), so expiry is about 1 s after the SET.
     assert.ok(elapsed >= 700, `expired after only ${elapsed} ms`);
     for (const node of cluster.nodes) {
-      assert.deepEqual(await askNode(cluster, node, "KEYS", "r:ttl"), [], `node ${node.id}`);
-      assert.equal(await askNode(cluster, node, "GET", "r:keep"), "forever", `node ${node.id}`);
+      assert.deepEqual(await askPort(node.port, "KEYS", "r:ttl"), [], `node ${node.id}`);
+      assert.equal(await askPort(node.port, "GET", "r:keep"), "forever", `node ${node.id}`);
     }
     assert.deepEqual(await sizes(), before);
     assert.equal(await ask(redis, "DEL", "r:ttl"), 0, "an expired key is gone for DEL too");
@@ -68,19 +69,19 @@ describe("kvdb replicas (--openreads)", { timeout: 180_000 }, () => {
     assert.equal(await redis.call("SET", "snap:bin", bytes), "OK");
     assert.equal(await ask(redis, "SET", "snap:ttl", "later", "EX", "3600"), "OK");
     for (let i = 0; i < 50; i++) await ask(redis, "SET", `snap:${i}`, `value ${i}`);
-    await waitApplied(cluster, leader);
+    await waitApplied(leader, cluster.nodes);
 
     // A snapshot on every node (RAFT SNAPSHOT NOW works on followers: it is local).
     const snapshotIndex = new Map<number, number>();
     for (const node of cluster.nodes) {
-      const snapshot = pairs(await askNode(cluster, node, "RAFT", "SNAPSHOT", "NOW"));
+      const snapshot = pairs(await askPort(node.port, "RAFT", "SNAPSHOT", "NOW"));
       assert.match(snapshot.id, /^\d+-\d+-\d+$/);
       assert.ok(Number(snapshot.size) > 0);
       snapshotIndex.set(node.id, Number(snapshot.id.split("-")[1]));
     }
     // Written after the snapshots: comes back from the log.
     assert.equal(await ask(redis, "SET", "snap:after", "from the log"), "OK");
-    await waitApplied(cluster, leader);
+    await waitApplied(leader, cluster.nodes);
 
     closeAll();
     for (const node of cluster.nodes) await stopNode(node);
@@ -89,10 +90,10 @@ describe("kvdb replicas (--openreads)", { timeout: 180_000 }, () => {
     redis = track(cluster.client(leader));
 
     for (const node of cluster.nodes) {
-      const info = await raftInfo(cluster, node);
+      const info = await loadedRaftInfo(node.port);
       assert.ok(Number(info.last_snapshot_index) >= snapshotIndex.get(node.id)!, `node ${node.id}: ${info.last_snapshot_index}`);
       await waitFor(`node ${node.id} to serve the data again`, async () =>
-        (await askNode(cluster, node, "GET", "snap:after")) === "from the log");
+        (await askPort(node.port, "GET", "snap:after")) === "from the log");
       const client = track(cluster.client(node));
       assert.deepEqual(await client.callBuffer("GET", "snap:bin"), bytes);
       assert.equal(await ask(client, "GET", "snap:ttl"), "later");

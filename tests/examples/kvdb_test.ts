@@ -8,12 +8,11 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Redis } from "ioredis";
 import { cleanup, waitFor } from "../helpers/process.ts";
-import { ask, type Cluster, type ClusterNode, startCluster } from "../helpers/cluster.ts";
+import { type Cluster, type ClusterNode, startCluster, stopNode } from "../helpers/cluster.ts";
+import { ask, errorText, firstWrite, redisCli } from "../helpers/resp.ts";
 import { QUOTES } from "../../examples/lib/quotes.ts";
-import { closeAll, firstWrite, redisCli, stopNode, track } from "./support.ts";
+import { closeAll, track } from "./support.ts";
 import { rawConnect } from "./raw_socket.ts";
-
-const errorText = (reply: unknown) => (reply instanceof Error ? reply.message : `not an error: ${String(reply)}`);
 
 describe("kvdb on a 3-node cluster", { timeout: 180_000 }, () => {
   let cluster: Cluster;

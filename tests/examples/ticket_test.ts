@@ -8,8 +8,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Redis } from "ioredis";
 import { cleanup } from "../helpers/process.ts";
-import { ask, type Cluster, type ClusterNode, startCluster } from "../helpers/cluster.ts";
-import { askNode, closeAll, firstWrite, pairs, redisCli, stopNode, track, waitApplied } from "./support.ts";
+import { type Cluster, type ClusterNode, startCluster, stopNode, waitApplied } from "../helpers/cluster.ts";
+import { ask, askPort, firstWrite, pairs, redisCli } from "../helpers/resp.ts";
+import { closeAll, track } from "./support.ts";
 
 describe("ticket on a 3-node cluster", { timeout: 180_000 }, () => {
   let cluster: Cluster;
@@ -44,9 +45,9 @@ describe("ticket on a 3-node cluster", { timeout: 180_000 }, () => {
   });
 
   test("snapshot, SIGTERM every node, restart: the counter continues", async () => {
-    await waitApplied(cluster, leader);
+    await waitApplied(leader, cluster.nodes);
     for (const node of cluster.nodes) {
-      assert.match(pairs(await askNode(cluster, node, "RAFT", "SNAPSHOT", "NOW")).id, /^\d+-\d+-\d+$/);
+      assert.match(pairs(await askPort(node.port, "RAFT", "SNAPSHOT", "NOW")).id, /^\d+-\d+-\d+$/);
     }
     assert.equal(await ask(redis, "TICKET"), String(++last), "one more after the snapshots, from the log");
     closeAll();

@@ -8,10 +8,10 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Redis } from "ioredis";
 import { cleanup, waitFor } from "../helpers/process.ts";
-import { ask, type Cluster, type ClusterNode, startCluster } from "../helpers/cluster.ts";
-import { askNode, closeAll, firstWrite, pairs, raftInfo, redisCli, stopNode, track, waitApplied } from "./support.ts";
+import { type Cluster, type ClusterNode, startCluster, stopNode, waitApplied } from "../helpers/cluster.ts";
+import { ask, askPort, errorText, firstWrite, loadedRaftInfo, pairs, redisCli } from "../helpers/resp.ts";
+import { closeAll, track } from "./support.ts";
 
-const errorText = (reply: unknown) => (reply instanceof Error ? reply.message : `not an error: ${String(reply)}`);
 const NS_PER_MIN = 60_000_000_000n;
 
 describe("timeseries on a 3-node cluster", { timeout: 180_000 }, () => {
@@ -20,7 +20,7 @@ describe("timeseries on a 3-node cluster", { timeout: 180_000 }, () => {
   let redis: Redis;
 
   const queryEverywhere = (...args: string[]) =>
-    Promise.all(cluster.nodes.map((node) => askNode(cluster, node, "QUERY", ...args)));
+    Promise.all(cluster.nodes.map((node) => askPort(node.port, "QUERY", ...args)));
 
   before(async () => {
     cluster = await startCluster("timeseries", 3, ["--openreads"]);
@@ -111,29 +111,29 @@ describe("timeseries on a 3-node cluster", { timeout: 180_000 }, () => {
   test("snapshot, then SIGTERM and restart a follower: its data is still there", async () => {
     assert.equal(await ask(redis, "RETAIN", "2h"), "OK");
     for (let i = 0; i < 20; i++) assert.equal(await ask(redis, "WRITE", "snap", `-${i}s`, `i=${i}`), "OK");
-    await waitApplied(cluster, leader);
+    await waitApplied(leader, cluster.nodes);
     const expected = await ask(redis, "QUERY", "snap", "-1m", "now", "all") as string[];
     assert.equal(expected.length, 20);
 
     const follower = cluster.nodes.find((node) => node !== leader)!;
-    const snapshot = pairs(await askNode(cluster, follower, "RAFT", "SNAPSHOT", "NOW"));
+    const snapshot = pairs(await askPort(follower.port, "RAFT", "SNAPSHOT", "NOW"));
     const snapshotIndex = Number(snapshot.id.split("-")[1]);
     await stopNode(follower);
     assert.equal(await ask(redis, "WRITE", "snap", "now", "while=down"), "OK", "two of three nodes still commit");
     await cluster.restart(follower);
-    assert.ok(Number((await raftInfo(cluster, follower)).last_snapshot_index) >= snapshotIndex);
+    assert.ok(Number((await loadedRaftInfo(follower.port)).last_snapshot_index) >= snapshotIndex);
     await waitFor("the restarted follower to catch up", async () => {
-      const reply = await askNode(cluster, follower, "QUERY", "snap", "-1h", "now", "all");
+      const reply = await askPort(follower.port, "QUERY", "snap", "-1h", "now", "all");
       return Array.isArray(reply) && reply.length === 21 && JSON.stringify(reply.slice(0, 20)) === JSON.stringify(expected);
     });
-    assert.equal(errorText(await askNode(cluster, follower, "RETAIN")), `MOVED 0 ${leader.address}`, "RETAIN is a write");
-    assert.equal(pairs(await askNode(cluster, follower, "STATS")).retain, "2h0m0s", "the retention survives the restart");
+    assert.equal(errorText(await askPort(follower.port, "RETAIN")), `MOVED 0 ${leader.address}`, "RETAIN is a write");
+    assert.equal(pairs(await askPort(follower.port, "STATS")).retain, "2h0m0s", "the retention survives the restart");
   });
 
   test("RETAIN 1s: old points disappear on every node", async () => {
     assert.equal(await ask(redis, "WRITE", "ret", "now", "v=1"), "OK");
     assert.equal(await ask(redis, "WRITE", "ret", "-30s", "v=0"), "OK");
-    await waitApplied(cluster, leader);
+    await waitApplied(leader, cluster.nodes);
     assert.ok((await queryEverywhere("ret", "-1h", "now", "all")).every((reply) => (reply as string[]).length === 2));
     const dels = Number(pairs(await ask(redis, "STATS")).total_dels);
 
@@ -141,7 +141,7 @@ describe("timeseries on a 3-node cluster", { timeout: 180_000 }, () => {
     assert.equal(await ask(redis, "RETAIN"), "1s");
     await waitFor("every point to be dropped on every node", async () => {
       for (const node of cluster.nodes) {
-        const stats = pairs(await askNode(cluster, node, "STATS"));
+        const stats = pairs(await askPort(node.port, "STATS"));
         if (stats.num_points !== "0" || stats.num_measurements !== "0") return false;
       }
       return true;

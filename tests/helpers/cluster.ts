@@ -2,8 +2,23 @@
  * Real multi-process clusters for tests: N nodes of an example app, each a
  * `cli.ts` process on a free port with its own data dir, joined to node 1.
  */
+import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { freePort, makeTempDir, onCleanup, REPO_ROOT, type Spawned, spawnCli, waitFor, waitForPong } from "./process.ts";
+import {
+  exitWithin,
+  freePort,
+  isRunning,
+  makeTempDir,
+  onCleanup,
+  REPO_ROOT,
+  signalProcess,
+  type Spawned,
+  spawnCli,
+  unlessExited,
+  waitFor,
+  waitForPong,
+} from "./process.ts";
+import { askPort, loadedRaftInfo, raftInfo, serverList } from "./resp.ts";
 
 export interface ClusterNode {
   readonly id: number;
@@ -26,24 +41,6 @@ export interface Cluster {
 
 const STARTUP_TIMEOUT_MS = 30_000;
 
-/** Sends one command and returns its reply (errors as Error values). */
-export async function ask(redis: Redis, ...args: string[]): Promise<unknown> {
-  try {
-    return await redis.call(args[0], ...args.slice(1));
-  } catch (error) {
-    return error;
-  }
-}
-
-/** Sends a write until it is not refused with TRYAGAIN (the machine has no time before the first TICK). */
-export function firstWrite(redis: Redis, ...args: string[]): Promise<unknown> {
-  return waitFor(`${args[0]} to be accepted`, async () => {
-    const reply = await ask(redis, ...args);
-    if (reply instanceof Error && /^TRYAGAIN/.test(reply.message)) return undefined;
-    return reply;
-  });
-}
-
 export function appPath(example: string): string {
   return `${REPO_ROOT}examples/${example}.ts`;
 }
@@ -53,12 +50,7 @@ export type NodeLauncher = (args: string[]) => Spawned;
 
 async function spawnNode(node: ClusterNode, launch: NodeLauncher): Promise<void> {
   node.process = launch([...node.args]);
-  await Promise.race([
-    waitForPong(node.port, STARTUP_TIMEOUT_MS),
-    node.process.exited.then((code) => {
-      throw new Error(`node ${node.id} exited with ${code}:\n${node.process.stderr()}`);
-    }),
-  ]);
+  await unlessExited(node.process, waitForPong(node.port, STARTUP_TIMEOUT_MS), `node ${node.id}`);
 }
 
 /** Starts `size` nodes of `example` (node 1 bootstraps, the others join it). */
@@ -93,19 +85,7 @@ export async function startCluster(
       clients.push(redis);
       return redis;
     },
-    leader: (timeoutMs = 20_000) =>
-      waitFor("a leader", async () => {
-        for (const node of nodes) {
-          if (node.process.child.exitCode !== null) continue;
-          const redis = cluster.client(node);
-          try {
-            if ((await ask(redis, "RAFT", "LEADER")) === node.address) return node;
-          } finally {
-            redis.disconnect();
-          }
-        }
-        return undefined;
-      }, timeoutMs),
+    leader: (timeoutMs = 20_000) => leaderAmong(nodes, timeoutMs),
     restart: (node) => spawnNode(node, launch),
   };
   await spawnNode(nodes[0], launch);
@@ -113,14 +93,36 @@ export async function startCluster(
   for (const node of nodes.slice(1)) await spawnNode(node, launch);
   // Every node is in the configuration once the leader lists them all.
   const leader = await cluster.leader();
-  await waitFor(`${size} members`, async () => {
-    const redis = cluster.client(leader);
-    try {
-      const list = await ask(redis, "RAFT", "SERVER", "LIST");
-      return Array.isArray(list) && list.length === size;
-    } finally {
-      redis.disconnect();
-    }
-  }, STARTUP_TIMEOUT_MS);
+  await waitFor(`${size} members`, async () => (await serverList(leader.port)).length === size, STARTUP_TIMEOUT_MS);
   return cluster;
+}
+
+/** The running node among `nodes` whose RAFT LEADER names itself, waiting up to `timeoutMs`. */
+export function leaderAmong<N extends { readonly port: number; readonly address: string; readonly process?: Spawned }>(
+  nodes: readonly N[],
+  timeoutMs = 20_000,
+): Promise<N> {
+  return waitFor("a leader", async () => {
+    for (const node of nodes) {
+      if (node.process && !isRunning(node.process)) continue;
+      if ((await askPort(node.port, "RAFT", "LEADER")) === node.address) return node;
+    }
+    return undefined;
+  }, timeoutMs);
+}
+
+/** Waits until each of `nodes` has applied at least `leader`'s commit index (as it is when this starts). */
+export async function waitApplied(leader: ClusterNode, nodes: readonly ClusterNode[], timeoutMs = 20_000): Promise<void> {
+  const target = Number((await loadedRaftInfo(leader.port)).commit_index);
+  await waitFor(`every node to apply index ${target}`, async () => {
+    for (const node of nodes) if (Number((await raftInfo(node.port)).applied_index) < target) return false;
+    return true;
+  }, timeoutMs);
+}
+
+/** SIGTERMs a node by PID and waits (up to `timeoutMs`) for a clean exit (code 0). */
+export async function stopNode(node: ClusterNode, timeoutMs = 20_000): Promise<void> {
+  signalProcess(node.process.pid, "SIGTERM");
+  const code = await exitWithin(node.process, timeoutMs, `node ${node.id}`);
+  assert.equal(code, 0, `node ${node.id} exited with ${code}:\n${node.process.stderr()}`);
 }

@@ -75,6 +75,29 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** Whether the process still runs (it has neither exited nor been ended by a signal). */
+export function isRunning(spawned: Spawned): boolean {
+  return spawned.child.exitCode === null && spawned.child.signalCode === null;
+}
+
+/**
+ * Resolves as `ready` does, unless `spawned` exits first: then rejects
+ * with its exit code and everything it wrote to stderr.
+ */
+export function unlessExited<T>(spawned: Spawned, ready: Promise<T>, name = `process ${spawned.pid}`): Promise<T> {
+  return Promise.race([
+    ready,
+    spawned.exited.then((code): never => {
+      throw new Error(`${name} exited with ${code}:\n${spawned.stderr()}`);
+    }),
+  ]);
+}
+
+/** Resolves with the exit code once `spawned` has exited; fails if it still runs after `timeoutMs`. */
+export function exitWithin(spawned: Spawned, timeoutMs: number, what: string): Promise<number | string> {
+  return waitFor(`${what} to exit`, () => !isRunning(spawned), timeoutMs).then(() => spawned.exited);
+}
+
 /** Runs `cli.ts` with `args` on this runtime. */
 export function spawnCli(args: string[], options: SpawnOptions = {}): Spawned {
   const runner = tsRunner();
@@ -202,11 +225,6 @@ export async function startCliNode(extraArgs: string[] = []): Promise<{ node: Sp
   const port = await freePort();
   const dataArgs = extraArgs.includes("-d") ? [] : ["-d", makeTempDir()];
   const node = spawnCli(["-a", `127.0.0.1:${port}`, ...dataArgs, ...extraArgs]);
-  await Promise.race([
-    waitForPong(port, 30_000, extraArgs.includes("--tls-cert")),
-    node.exited.then((code) => {
-      throw new Error(`node exited with ${code} before listening:\n${node.stderr()}`);
-    }),
-  ]);
+  await unlessExited(node, waitForPong(port, 30_000, extraArgs.includes("--tls-cert")), `the node on port ${port}`);
   return { node, port };
 }

@@ -70,6 +70,14 @@ export class RawClient {
     this.write(encodeCommand(args));
   }
 
+  /** Sends one command and waits for its reply; rejects if the server closes the connection first. */
+  async call(...args: (string | Uint8Array)[]): Promise<Reply> {
+    this.send(...args);
+    const [reply] = await this.read();
+    if (reply === undefined) throw new Error(`the server closed the connection before replying to ${String(args[0])}`);
+    return reply;
+  }
+
   /** Waits for `count` replies (or the close of the connection) and takes them. */
   async read(count = 1, timeoutMs = 15_000): Promise<Reply[]> {
     await this.#waitUntil(`${count} replies`, () => this.#replies.length >= count || this.#closed, timeoutMs);

@@ -9,8 +9,9 @@ import assert from "node:assert/strict";
 import { createReadStream, statSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import { join, normalize } from "node:path";
-import { cleanup, freePort, makeTempDir, REPO_ROOT, spawnProcess, waitForPort } from "../helpers/process.ts";
+import { cleanup, freePort, makeTempDir, REPO_ROOT, spawnProcess, unlessExited, waitForPort } from "../helpers/process.ts";
 import { RawClient } from "../helpers/raw_client.ts";
+import { untilAccepted } from "../helpers/until_accepted.ts";
 import { replyToJs } from "../../server/resp_reply_parser.ts";
 
 const DENO = join(REPO_ROOT, "node_modules", ".bin", "deno");
@@ -56,16 +57,9 @@ describe("mod.ts imported by URL from Deno", () => {
       "run", "--no-lock", "--no-config", "--allow-import", "--allow-net", "--allow-read", "--allow-write", "--allow-env", "--allow-sys",
       "main.ts", "-a", `127.0.0.1:${port}`, "-d", join(dir, "data"),
     ], { cwd: dir, env: { ...process.env, DENO_DIR: join(dir, "deno-cache"), NO_COLOR: "1" } });
-    await Promise.race([
-      waitForPort(port, 60_000),
-      node.exited.then((code) => assert.fail(`deno exited ${code}: ${node.stderr()}`)),
-    ]);
+    await unlessExited(node, waitForPort(port, 60_000), "deno");
     const client = await RawClient.connect(port);
-    let reply;
-    do {
-      client.send("HIT");
-      [reply] = await client.read();
-    } while (reply.type === "error" && /^(TRYAGAIN|LOADING)/.test(reply.text));
+    const reply = await untilAccepted(() => client.call("HIT"), { what: "HIT", timeoutMs: 30_000 });
     client.send("HIT");
     client.send("VERSION");
     assert.deepEqual([reply, ...await client.read(2)].map(replyToJs), [1n, 2n, "hits version 0.0.0"]);

@@ -7,8 +7,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, freePort, makeTempDir, REPO_ROOT, spawnCli, spawnProcess, waitForPort } from "../helpers/process.ts";
+import { cleanup, freePort, makeTempDir, REPO_ROOT, spawnCli, spawnProcess, unlessExited, waitForPort } from "../helpers/process.ts";
 import { RawClient } from "../helpers/raw_client.ts";
+import { untilAccepted } from "../helpers/until_accepted.ts";
 import { replyToJs } from "../../server/resp_reply_parser.ts";
 import { ensureExecutable } from "../helpers/executable.ts";
 
@@ -76,16 +77,9 @@ function describeRunner(runner: () => Runner): void {
   test("loads a plugin with a relative import and runtime imports of mod.ts, merged with a second module", async () => {
     const port = await freePort();
     const node = runner().run([join(dir, "counter.ts"), join(dir, "extra.ts"), "-a", `127.0.0.1:${port}`, "-d", join(dir, "data")], dir);
-    await Promise.race([
-      waitForPort(port),
-      node.exited.then((code) => assert.fail(`exited ${code}: ${node.stderr()}`)),
-    ]);
+    await unlessExited(node, waitForPort(port), runner().name);
     const client = await RawClient.connect(port);
-    let first;
-    do {
-      client.send("INCR");
-      [first] = await client.read();
-    } while (first.type === "error" && /^(TRYAGAIN|LOADING)/.test(first.text)); // until started and ticked
+    const first = await untilAccepted(() => client.call("INCR"), { what: "INCR", timeoutMs: 30_000 }); // until started and ticked
     client.send("INCR");
     client.send("PEEK");
     client.send("GREET", "world");

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { cleanup, residentKiB, type Spawned, startCliNode, waitFor } from "../helpers/process.ts";
 import { RawClient } from "../helpers/raw_client.ts";
+import { errorText } from "../helpers/resp.ts";
 import { replyToJs } from "../../server/resp_reply_parser.ts";
 
 /** Fresh client, PING, PONG: the node is alive and serving. */
@@ -15,11 +16,6 @@ async function assertServing(port: number): Promise<void> {
   client.send("PING");
   assert.deepEqual((await client.read()).map(replyToJs), ["PONG"]);
   client.close();
-}
-
-function errorText(value: unknown): string {
-  assert.ok(value instanceof Error, `expected an error reply, got ${String(value)}`);
-  return value.message;
 }
 
 describe("hostile input", () => {

@@ -5,18 +5,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { Redis } from "ioredis";
 import { cleanup, type Spawned, startCliNode } from "../helpers/process.ts";
 import { RawClient } from "../helpers/raw_client.ts";
+import { redisCli, withRedis } from "../helpers/resp.ts";
 import { replyToJs } from "../../server/resp_reply_parser.ts";
-
-const run = promisify(execFile);
-
-async function redisCli(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run("redis-cli", ["-p", String(port), ...args], { maxBuffer: 64 << 20 });
-  return stdout.trimEnd();
-}
 
 describe("node without a password", () => {
   let node: Spawned;
@@ -65,9 +57,7 @@ describe("node without a password", () => {
   });
 
   test("ioredis: 10,000 pipelined commands answered in order", async () => {
-    const redis = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
-    await redis.connect();
-    try {
+    await withRedis({ port, maxRetriesPerRequest: 0 }, async (redis) => {
       const pipeline = redis.pipeline();
       for (let i = 0; i < 10_000; i++) {
         if (i % 2 === 0) pipeline.echo(`message-${i}`);
@@ -79,23 +69,17 @@ describe("node without a password", () => {
         assert.equal(error, null);
         assert.equal(value, i % 2 === 0 ? `message-${i}` : `ping-${i}`);
       });
-    } finally {
-      redis.disconnect();
-    }
+    });
   });
 
   test("ioredis and redis-cli: a 10 MB argument is echoed intact", async () => {
     const big = new Uint8Array(10 * 1024 * 1024);
     for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
-    const redis = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
-    await redis.connect();
-    try {
+    await withRedis({ port, maxRetriesPerRequest: 0 }, async (redis) => {
       const echoed = await redis.echoBuffer(Buffer.from(big));
       assert.equal(echoed.length, big.length);
       assert.ok(Buffer.from(big).equals(echoed), "echoed bytes differ");
-    } finally {
-      redis.disconnect();
-    }
+    });
     const text = "0123456789abcdef".repeat(10 * 1024 * 1024 / 16);
     const child = execFile("redis-cli", ["-p", String(port), "-x", "ECHO"], { maxBuffer: 64 << 20 });
     let out = "";
@@ -119,9 +103,7 @@ describe("node with --auth", () => {
   test("redis-cli: NOAUTH before AUTH, PONG with -a, error with a wrong password", async () => {
     assert.equal(await redisCli(port, "PING"), "NOAUTH Authentication required.");
     assert.equal(await redisCli(port, "--no-auth-warning", "-a", "s3cret", "PING"), "PONG");
-    const wrong = await run("redis-cli", ["-p", String(port), "--no-auth-warning", "-a", "nope", "PING"])
-      .then((r) => r.stdout + r.stderr);
-    assert.match(wrong, /invalid password/);
+    assert.match(await redisCli(port, "--no-auth-warning", "-a", "nope", "PING"), /invalid password/);
   });
 
   test("raw: AUTH forms, and a wrong AUTH leaves the connection as it was", async () => {
@@ -147,13 +129,7 @@ describe("node with --auth", () => {
   });
 
   test("ioredis with username default and password", async () => {
-    const redis = new Redis({ port, host: "127.0.0.1", username: "default", password: "s3cret", lazyConnect: true });
-    await redis.connect();
-    try {
-      assert.equal(await redis.ping(), "PONG");
-    } finally {
-      redis.disconnect();
-    }
+    assert.equal(await withRedis({ port, username: "default", password: "s3cret" }, (redis) => redis.ping()), "PONG");
   });
 
   test("QUIT works before AUTH", async () => {

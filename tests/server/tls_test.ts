@@ -2,12 +2,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { Redis } from "ioredis";
-import { cleanup, startCliNode } from "../helpers/process.ts";
+import { cleanup, makeTempDir, startCliNode } from "../helpers/process.ts";
+import { withRedis } from "../helpers/resp.ts";
 
 const run = promisify(execFile);
 
@@ -15,7 +13,7 @@ describe("TLS", () => {
   let dir: string;
   let port: number;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "uhaha-tls-"));
+    dir = makeTempDir("uhaha-tls-");
     execFileSync("openssl", [
       "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
       "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
@@ -24,10 +22,7 @@ describe("TLS", () => {
       "-l", "warn", "--tls-cert", join(dir, "cert.pem"), "--tls-key", join(dir, "key.pem"), "--auth", "pw",
     ]));
   });
-  after(async () => {
-    await cleanup();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => cleanup());
 
   test("redis-cli --tls", async () => {
     const { stdout } = await run("redis-cli", [
@@ -37,20 +32,8 @@ describe("TLS", () => {
   });
 
   test("ioredis over TLS", async () => {
-    const redis = new Redis({
-      port,
-      host: "127.0.0.1",
-      password: "pw",
-      tls: { rejectUnauthorized: false },
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-    });
-    await redis.connect();
-    try {
-      assert.equal(await redis.ping(), "PONG");
-    } finally {
-      redis.disconnect();
-    }
+    const options = { port, password: "pw", tls: { rejectUnauthorized: false }, maxRetriesPerRequest: 0 };
+    assert.equal(await withRedis(options, (redis) => redis.ping()), "PONG");
   });
 
   test("a plain-text client gets no answer and the node serves on", async () => {
