@@ -9,8 +9,10 @@
  *   WriteDroppedError     -TRYAGAIN write not applied: log slot <n> was taken by a new leader; safe to retry
  *   ShutdownError         -SHUTDOWN node is shutting down
  *
- * Anything else keeps its message (the reply writer adds `ERR ` unless it
- * starts with a code).
+ * Anything else keeps its message, and the reply writer adds `ERR ` unless
+ * it starts with a code: NodeStoppedError's (`-ERR storage failure, node
+ * stopped taking writes: …`, or what else stopped the node), a refused
+ * membership change's.
  */
 import { asError } from "../api/errors.ts";
 import { NotLeaderError, OutcomeUnknownError, ShutdownError, WriteDroppedError } from "../raft/errors.ts";

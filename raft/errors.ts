@@ -53,3 +53,65 @@ export class ShutdownError extends Error {
     this.name = "ShutdownError";
   }
 }
+
+/** What stopped a node for good: its storage, its machine (the applier), or a bug in Raft itself. */
+export type NodeStopKind = "storage" | "applier" | "internal";
+
+/**
+ * The node met a failure that neither a retry nor waiting fixes, and stopped
+ * applying entries and serving requests. `kind` says what failed, `index`
+ * which entry (or snapshot) the machine could not apply, `cause` the error
+ * itself. A full disk is not one of these: the node pauses and resumes by
+ * itself (raft/outage_recovery.ts).
+ */
+export class NodeStoppedError extends Error {
+  readonly kind: NodeStopKind;
+  /** For "applier": the index of the entry or snapshot the machine failed on. */
+  readonly index: number | undefined;
+  /** Why the proposals that were waiting have an unknown outcome (OutcomeUnknownError's reason). */
+  readonly reason: string;
+
+  private constructor(kind: NodeStopKind, message: string, reason: string, cause: unknown, index?: number) {
+    super(message, { cause });
+    this.kind = kind;
+    this.index = index;
+    this.reason = reason;
+    this.name = "NodeStoppedError";
+  }
+
+  /** A storage failure no retry fixes: a corrupt file, an error other than a refused write. */
+  static storage(cause: unknown): NodeStoppedError {
+    const what = messageOf(cause);
+    return new NodeStoppedError("storage", `storage failure, node stopped taking writes: ${what}`, what, cause);
+  }
+
+  /**
+   * The machine threw while `doing` ("applying entry 12", "restoring the
+   * snapshot at index 40"). Replicas must apply every committed entry, in
+   * order, so this node cannot go on past it; a restart applies it again.
+   */
+  static applier(doing: string, index: number, cause: unknown): NodeStoppedError {
+    return new NodeStoppedError(
+      "applier",
+      `the state machine failed ${doing}, a bug in the machine (not a storage failure): ${messageOf(cause)}. ` +
+        `The node stopped applying entries and serving requests; a restart applies the entry again`,
+      `the node stopped: the state machine failed ${doing}`,
+      cause,
+      index,
+    );
+  }
+
+  /** Anything else: a bug in the driver or the core. */
+  static internal(cause: unknown): NodeStoppedError {
+    return new NodeStoppedError(
+      "internal",
+      `internal error (a bug in Raft), node stopped taking writes: ${messageOf(cause)}`,
+      `the node stopped: internal error`,
+      cause,
+    );
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

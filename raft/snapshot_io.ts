@@ -3,6 +3,9 @@
  * snapshot by index and term, read its machine bytes, stream its file in
  * chunks to a follower, and store one streamed from a leader.
  */
+import type { SnapshotMessage } from "./core/types.ts";
+import type { DriverTransport } from "./driver_seams.ts";
+import type { Logger } from "./logger.ts";
 import type { SnapshotInfo, SnapshotStore } from "./storage/mod.ts";
 
 /** Bytes per chunk streamed to a follower. */
@@ -55,6 +58,43 @@ export async function storeStreamedSnapshot(
     return await install.commit();
   } catch (error) {
     await install.abort().catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Streams the stored snapshot `message` announces to its follower over
+ * `transport`; resolves whether the follower installed it. Failures are
+ * logged, never thrown: the core learns the outcome and retries.
+ */
+export async function sendStoredSnapshot(
+  store: SnapshotStore,
+  message: SnapshotMessage,
+  transport: DriverTransport | undefined,
+  logger: Logger,
+): Promise<boolean> {
+  try {
+    const info = await findSnapshot(store, message.snapshot.index, message.snapshot.term);
+    logger.info(`sending snapshot ${info.id} (${info.size} bytes) to ${message.to}`);
+    return (await transport?.sendSnapshot(message, snapshotFileChunks(store, info))) ?? false;
+  } catch (error) {
+    logger.warn(`snapshot to ${message.to} failed: ${(error as Error).message}`);
+    return false;
+  }
+}
+
+/** storeStreamedSnapshot for the snapshot `message` announces, logged either way; rethrows a failure. */
+export async function receiveStreamedSnapshot(
+  store: SnapshotStore,
+  message: SnapshotMessage,
+  data: AsyncIterable<Uint8Array>,
+  logger: Logger,
+): Promise<void> {
+  try {
+    const info = await storeStreamedSnapshot(store, message.snapshot, data);
+    logger.info(`received snapshot ${info.id} (${info.size} bytes) from ${message.from}`);
+  } catch (error) {
+    logger.warn(`snapshot from ${message.from} failed: ${(error as Error).message}`);
     throw error;
   }
 }

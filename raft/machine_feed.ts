@@ -1,0 +1,81 @@
+/**
+ * Feeds the machine what the core committed, in order: Command entries to
+ * apply (each result goes to its proposer) and snapshots to restore from.
+ * It knows how far the machine has got, and tells a failure of the machine
+ * (the applier threw: a bug) from a failure to read a stored snapshot.
+ */
+import { EntryKind, type LogEntry } from "./log_entry.ts";
+import type { SnapshotMeta } from "./core/types.ts";
+import type { Applier } from "./driver_seams.ts";
+import { NodeStoppedError } from "./errors.ts";
+import type { PendingProposals } from "./pending_requests.ts";
+import { findSnapshot, readSnapshotData } from "./snapshot_io.ts";
+import type { SnapshotInfo, SnapshotStore } from "./storage/snapshot_store.ts";
+
+export class MachineFeed {
+  readonly #applier: Applier;
+  readonly #snapshots: SnapshotStore;
+  readonly #proposals: PendingProposals;
+  /** Index of the last entry applied to the machine (or of the snapshot it was restored from). */
+  #index: number;
+
+  constructor(applier: Applier, snapshots: SnapshotStore, proposals: PendingProposals, index: number) {
+    this.#applier = applier;
+    this.#snapshots = snapshots;
+    this.#proposals = proposals;
+    this.#index = index;
+  }
+
+  /** Index of the last entry the machine applied (or of the snapshot it was restored from). */
+  get index(): number {
+    return this.#index;
+  }
+
+  /** The machine holds the state up to `index` already (restored by loadDurableState). */
+  rebase(index: number): void {
+    this.#index = index;
+  }
+
+  /**
+   * Applies committed entries, in order; each proposer learns its entry's
+   * result. Throws NodeStoppedError ("applier") if the machine throws: the
+   * entry stays unapplied and nothing after it may be applied.
+   */
+  apply(entries: readonly LogEntry[]): void {
+    for (const entry of entries) {
+      let result: unknown = undefined;
+      if (entry.kind === EntryKind.Command) {
+        try {
+          result = this.#applier.apply(entry.data, entry.index);
+        } catch (error) {
+          throw NodeStoppedError.applier(`applying entry ${entry.index}`, entry.index, error);
+        }
+      }
+      this.#index = entry.index;
+      this.#proposals.applied(entry.index, entry.term, result);
+    }
+  }
+
+  /**
+   * Restores the machine from the stored snapshot `meta` names (receiveSnapshot
+   * stored it). Throws NodeStoppedError: "storage" if it cannot be read,
+   * "applier" if the machine refuses it.
+   */
+  async restore(meta: SnapshotMeta): Promise<SnapshotInfo> {
+    let info: SnapshotInfo;
+    let bytes: Uint8Array;
+    try {
+      info = await findSnapshot(this.#snapshots, meta.index, meta.term);
+      bytes = await readSnapshotData(this.#snapshots, info);
+    } catch (error) {
+      throw NodeStoppedError.storage(error);
+    }
+    try {
+      this.#applier.restore(bytes);
+    } catch (error) {
+      throw NodeStoppedError.applier(`restoring the snapshot at index ${meta.index}`, meta.index, error);
+    }
+    this.#index = meta.index;
+    return info;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * When to take a snapshot: once `thresholdEntries` entries were applied
+ * since the last one, and every `intervalMs` when anything at all was, so
+ * a quiet node's log and restart replay stay short too. It only decides;
+ * the Snapshotter takes them. Driven by the driver's notifications of what
+ * is applied, plus its own interval timer.
+ */
+import type { Logger } from "./logger.ts";
+import type { Snapshotter } from "./snapshotter.ts";
+
+/** The policy's settings (DriverOptions fit). */
+export interface SnapshotPolicyOptions {
+  /** Take one once this many entries were applied since the last. */
+  readonly snapshotThresholdEntries: number;
+  /** Take one this often, in ms, when anything was applied since the last. */
+  readonly snapshotIntervalMs: number;
+  readonly logger: Logger;
+}
+
+export class SnapshotPolicy {
+  readonly #o: SnapshotPolicyOptions;
+  readonly #snapshotter: Pick<Snapshotter, "lastIndex" | "busy" | "take">;
+  readonly #mayTake: () => boolean;
+  #appliedIndex = 0;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  /** `mayTake` is false while the node may not write (closed, or paused by a storage failure). */
+  constructor(options: SnapshotPolicyOptions, snapshotter: Pick<Snapshotter, "lastIndex" | "busy" | "take">, mayTake: () => boolean) {
+    this.#o = options;
+    this.#snapshotter = snapshotter;
+    this.#mayTake = mayTake;
+  }
+
+  /** Starts the interval timer. */
+  start(): void {
+    this.#timer ??= setInterval(() => this.#consider(1), this.#o.snapshotIntervalMs);
+  }
+
+  /** Entries up to `appliedIndex` are applied, and the core knows it. */
+  applied(appliedIndex: number): void {
+    this.#appliedIndex = appliedIndex;
+    this.#consider(this.#o.snapshotThresholdEntries);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Takes a snapshot if at least `entries` were applied since the last one. */
+  #consider(entries: number): void {
+    const snapshotter = this.#snapshotter;
+    if (snapshotter.busy || !this.#mayTake()) return;
+    if (this.#appliedIndex - snapshotter.lastIndex < entries) return;
+    snapshotter.take().catch((error) => this.#o.logger.warn(`automatic snapshot failed: ${error.message}`));
+  }
+}

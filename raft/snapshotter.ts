@@ -1,0 +1,95 @@
+/**
+ * Takes snapshots, one at a time: the machine's state at the index it has
+ * applied, stored with the configuration in effect there; then the log is
+ * compacted up to the previous snapshot — keeping the entries between the
+ * two, so a follower a little behind catches up from the log instead of
+ * needing a snapshot (and cannot loop between the two). When to take one
+ * is snapshot_policy.ts's business.
+ */
+import type { RaftNode } from "./core/raft_node.ts";
+import type { Applier } from "./driver_seams.ts";
+import type { Logger } from "./logger.ts";
+import type { LogStore } from "./storage/log_store.ts";
+import type { SnapshotInfo, SnapshotStore } from "./storage/snapshot_store.ts";
+
+/** What a snapshot is taken of: the driver's state, read when it is taken. */
+export interface SnapshotSource {
+  /** The current core (the driver replaces it when it resumes after a storage failure). */
+  core(): RaftNode;
+  /** Index of the last entry the machine applied. */
+  machineIndex(): number;
+  /** Resolves when the Ready loop's current run has finished. */
+  readyLoopDone(): Promise<void>;
+}
+
+export interface SnapshotterParts {
+  readonly applier: Applier;
+  readonly snapshots: SnapshotStore;
+  readonly log: LogStore;
+  readonly logger: Logger;
+}
+
+export class Snapshotter {
+  readonly #source: SnapshotSource;
+  readonly #parts: SnapshotterParts;
+  #lastIndex: number;
+  #taking: Promise<SnapshotInfo> | undefined;
+
+  /** `lastIndex`: the index of the newest snapshot in the store (0: none). */
+  constructor(source: SnapshotSource, parts: SnapshotterParts, lastIndex: number) {
+    this.#source = source;
+    this.#parts = parts;
+    this.#lastIndex = lastIndex;
+  }
+
+  /** Index of the newest snapshot: taken here, installed from a leader, or found on disk. */
+  get lastIndex(): number {
+    return this.#lastIndex;
+  }
+
+  /** True while a snapshot is being taken. */
+  get busy(): boolean {
+    return this.#taking !== undefined;
+  }
+
+  /** A snapshot at `index` is in place without being taken here (installed from a leader, found on resuming). */
+  noteSnapshot(index: number): void {
+    this.#lastIndex = index;
+  }
+
+  /** Takes a snapshot now; while one is being taken, that one. */
+  take(): Promise<SnapshotInfo> {
+    this.#taking ??= this.#take().finally(() => (this.#taking = undefined));
+    return this.#taking;
+  }
+
+  /** Resolves once no snapshot is being taken (whether it succeeded or not). */
+  async idle(): Promise<void> {
+    await this.#taking?.catch(() => {});
+  }
+
+  async #take(): Promise<SnapshotInfo> {
+    const { applier, snapshots, log, logger } = this.#parts;
+    // Entries applied to the machine but not yet advance()d are unknown to the
+    // core; let the Ready loop catch up, then snapshot with no await between.
+    while (this.#source.machineIndex() > this.#source.core().appliedIndex) await this.#source.readyLoopDone();
+    const core = this.#source.core();
+    const index = this.#source.machineIndex();
+    // The configuration in effect at `index`, not the latest appended one
+    // (a membership change may still be in flight).
+    const { term, config } = core.snapshotMetaAt(index);
+    const bytes = applier.snapshot();
+    const header = applier.snapshotHeader();
+    const sink = await snapshots.create({ index, term, config, time: header.time, seed: header.seed });
+    await sink.write(bytes);
+    const info = await sink.commit();
+    const previous = this.#lastIndex;
+    this.#lastIndex = index;
+    if (previous > 0 && previous <= Math.min(index, core.appliedIndex)) {
+      const meta = core.compact(previous);
+      if (meta.index > log.firstIndex() - 1 && meta.index <= log.lastIndex()) await log.compactPrefix(meta.index);
+    }
+    logger.info(`snapshot ${info.id} taken (${info.size} bytes)`);
+    return info;
+  }
+}

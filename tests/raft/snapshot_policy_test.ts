@@ -1,0 +1,69 @@
+/** When the driver snapshots: the threshold on applied notifications, the interval, and never while busy or paused. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { SnapshotPolicy } from "../../raft/snapshot_policy.ts";
+import type { SnapshotInfo } from "../../raft/storage/snapshot_store.ts";
+
+/** A snapshotter that records when it is asked, and takes a snapshot at the index it is told. */
+class FakeSnapshotter {
+  lastIndex = 0;
+  busy = false;
+  taken: number[] = [];
+  appliedIndex = 0;
+  take(): Promise<SnapshotInfo> {
+    this.taken.push(this.appliedIndex);
+    this.lastIndex = this.appliedIndex;
+    return Promise.resolve({} as SnapshotInfo);
+  }
+}
+
+const quiet = { debug() {}, verb() {}, info() {}, warn() {} };
+
+test("snapshot policy: one snapshot per threshold of applied entries, none while busy or not allowed", () => {
+  const snapshotter = new FakeSnapshotter();
+  let allowed = true;
+  const policy = new SnapshotPolicy({ snapshotThresholdEntries: 10, snapshotIntervalMs: 3_600_000, logger: quiet }, snapshotter, () => allowed);
+  const applied = (index: number) => {
+    snapshotter.appliedIndex = index;
+    policy.applied(index);
+  };
+  applied(9);
+  assert.deepEqual(snapshotter.taken, []);
+  applied(10);
+  assert.deepEqual(snapshotter.taken, [10]);
+  applied(19);
+  assert.deepEqual(snapshotter.taken, [10]);
+  snapshotter.busy = true;
+  applied(25);
+  assert.deepEqual(snapshotter.taken, [10], "one at a time");
+  snapshotter.busy = false;
+  allowed = false;
+  applied(26);
+  assert.deepEqual(snapshotter.taken, [10], "not while closed or paused");
+  allowed = true;
+  applied(27);
+  assert.deepEqual(snapshotter.taken, [10, 27]);
+});
+
+test("snapshot policy: the interval takes one when anything at all was applied since the last", async () => {
+  const snapshotter = new FakeSnapshotter();
+  const lines: string[] = [];
+  const logger = { ...quiet, warn: (line: string) => void lines.push(line) };
+  const policy = new SnapshotPolicy({ snapshotThresholdEntries: 1000, snapshotIntervalMs: 5, logger }, snapshotter, () => true);
+  policy.start();
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.deepEqual(snapshotter.taken, [], "nothing applied: nothing to snapshot");
+    snapshotter.appliedIndex = 3;
+    policy.applied(3);
+    assert.deepEqual(snapshotter.taken, [], "below the threshold");
+    while (snapshotter.taken.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(snapshotter.taken, [3]);
+    snapshotter.take = () => Promise.reject(new Error("disk gone"));
+    policy.applied(4);
+    while (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(lines[0], "automatic snapshot failed: disk gone");
+  } finally {
+    policy.stop();
+  }
+});
