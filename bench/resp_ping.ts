@@ -6,7 +6,8 @@
  * Usage: node --import tsx bench/resp_ping.ts  (needs redis-benchmark; redis-server for the peer)
  */
 import { execFileSync } from "node:child_process";
-import { freePort, killAll, REPO_ROOT, spawnProcess, waitForPort } from "../tests/helpers/process.ts";
+import { freePort, makeTempDir, onPath, REPO_ROOT, removeTempDirs, spawnTracked, stopAll, waitFor } from "./lib/processes.ts";
+import { request } from "./lib/resp_request.ts";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200_000);
 
@@ -14,15 +15,6 @@ interface Target {
   readonly name: string;
   readonly command: string;
   readonly args: (port: number) => string[];
-}
-
-function has(command: string): boolean {
-  try {
-    execFileSync("/bin/sh", ["-c", `command -v ${command}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Requests per second that redis-benchmark reports for one test. */
@@ -36,27 +28,27 @@ function benchmark(port: number, pipeline: number): number {
 }
 
 export async function runRespPingBench(): Promise<void> {
-  if (!has("redis-benchmark")) throw new Error("redis-benchmark is missing: apt-get install redis-tools");
+  if (!onPath("redis-benchmark")) throw new Error("redis-benchmark is missing: apt-get install redis-tools");
   const deno = `${REPO_ROOT}node_modules/.bin/deno`;
   const targets: Target[] = [
-    ...(has("redis-server")
+    ...(onPath("redis-server")
       ? [{ name: "redis-server", command: "redis-server", args: (p: number) => ["--port", String(p), "--save", "", "--appendonly", "no"] }]
       : []),
-    { name: "uhaha on Node", command: "node", args: (p) => ["--import", "tsx", "cli.ts", "-l", "warn", "-a", `127.0.0.1:${p}`] },
-    { name: "uhaha on Deno", command: deno, args: (p) => ["run", "-A", "cli.ts", "-l", "warn", "-a", `127.0.0.1:${p}`] },
+    { name: "uhaha on Node", command: "node", args: (p) => ["--import", "tsx", "cli.ts", "-l", "warn", "-a", `127.0.0.1:${p}`, "-d", makeTempDir()] },
+    { name: "uhaha on Deno", command: deno, args: (p) => ["run", "-A", "cli.ts", "-l", "warn", "-a", `127.0.0.1:${p}`, "-d", makeTempDir()] },
   ];
-  if (!has("redis-server")) console.log("(redis-server not installed: apt-get install redis-server for the peer column)");
+  if (!onPath("redis-server")) console.log("(redis-server not installed: apt-get install redis-server for the peer column)");
 
   const rows: Array<{ name: string; single: number; pipelined: number }> = [];
   for (const target of targets) {
     const port = await freePort();
-    const server = spawnProcess(target.command, target.args(port), { cwd: REPO_ROOT });
+    const server = spawnTracked(target.name, target.command, target.args(port));
     try {
-      await waitForPort(port);
+      await waitFor(`${target.name} to answer PING`, () => request(port, ["PING"]).then(() => true), 20_000, [server]);
       benchmark(port, 1); // warm-up
       rows.push({ name: target.name, single: benchmark(port, 1), pipelined: benchmark(port, 16) });
     } finally {
-      await server.kill();
+      await server.stop();
     }
   }
   const peer = rows.find((row) => row.name === "redis-server");
@@ -69,7 +61,8 @@ export async function runRespPingBench(): Promise<void> {
         ` ${row.pipelined.toFixed(0).padStart(12)} ${ratio(row.pipelined, peer?.pipelined).padStart(10)}`,
     );
   }
-  await killAll();
+  await stopAll();
+  removeTempDirs();
 }
 
 if (import.meta.main ?? process.argv[1]?.endsWith("resp_ping.ts")) {
