@@ -1,6 +1,8 @@
 /**
  * The file-backed Raft log: segmented append-only files with group commit.
- * Recovery lives in log_recovery.ts, the byte format in record.ts.
+ * Recovery lives in log_recovery.ts, the byte format in record.ts, the
+ * operation queue (one at a time, appends grouped) in log_op_queue.ts, the
+ * in-memory tail in entry_cache.ts.
  */
 import type { LogEntry } from "../log_entry.ts";
 import {
@@ -13,8 +15,10 @@ import {
 } from "./errors.ts";
 import { type FileIO, nodeFileIO } from "./file_io.ts";
 import { createSegment, recoverLog, type Segment, segmentLast, writeMeta } from "./log_recovery.ts";
-import { appendProblem, limitBytes, type LogStore, rangeError } from "./log_store.ts";
-import { encodeRecordInto, recordSize } from "./record.ts";
+import { limitBytes, type LogStore, rangeError } from "./log_store.ts";
+import { EntryCache } from "./entry_cache.ts";
+import { type AppendOp, appendsToWrite, type LogOp, LogOpQueue } from "./log_op_queue.ts";
+import { encodeRun } from "./record.ts";
 import { limitByBytes, readSegmentRange, segmentOf } from "./segment_reader.ts";
 
 export interface FileLogStoreOptions {
@@ -33,10 +37,6 @@ export interface FileLogStoreOptions {
    */
   logger?: StorageLogger;
 }
-
-type Op =
-  | { kind: "append"; entries: readonly LogEntry[]; resolve: () => void; reject: (err: unknown) => void }
-  | { kind: "run"; run: () => Promise<void>; resolve: () => void; reject: (err: unknown) => void };
 
 /**
  * Opens (creating if needed) the log in `dir`, verifying every segment.
@@ -62,18 +62,15 @@ export class FileLogStore implements LogStore {
   readonly #failures: FailureReporter;
   readonly #sync: boolean;
   readonly #segmentBytes: number;
-  readonly #cacheEntries: number;
   #segments: Segment[];
   /** fd of the active (last) segment, open read-write. */
   #fd: number;
   /** Logical first index (entries below are compacted, maybe still on disk). */
   #first: number;
   #prevTerm: number;
-  /** The newest entries; #cache[i] has index #cacheStart + i and the cache ends at lastIndex. */
-  #cache: LogEntry[] = [];
-  #cacheStart = 1;
-  #queue: Op[] = [];
-  #pumping = false;
+  /** The newest entries, ending at lastIndex. */
+  readonly #cache: EntryCache;
+  readonly #queue = new LogOpQueue((group) => this.#appendGroup(group));
   #failure: StorageFailedError | null = null;
   /** A truncate/reset failed half way: segment files no longer match memory, so only cached entries are served. */
   #filesInFlux = false;
@@ -96,7 +93,7 @@ export class FileLogStore implements LogStore {
     this.#failures = new FailureReporter(logger);
     this.#sync = !options.nosync;
     this.#segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
-    this.#cacheEntries = Math.max(1, options.cacheEntries ?? 8192);
+    this.#cache = new EntryCache(options.cacheEntries ?? 8192);
     this.#segments = segments;
     this.#fd = fd;
     this.#first = prevIndex + 1;
@@ -106,9 +103,8 @@ export class FileLogStore implements LogStore {
   /** @internal Fills the read cache from disk after open. */
   async loadCache(): Promise<void> {
     const last = this.lastIndex();
-    const lo = Math.max(this.#first, last - this.#cacheEntries + 1);
-    this.#cache = await readSegmentRange(this.#io, this.#segments, this.#fd, lo, last + 1);
-    this.#cacheStart = lo;
+    const lo = Math.max(this.#first, last - this.#cache.limit + 1);
+    this.#cache.fill(await readSegmentRange(this.#io, this.#segments, this.#fd, lo, last + 1), lo);
   }
 
   firstIndex(): number {
@@ -197,7 +193,7 @@ export class FileLogStore implements LogStore {
     if (this.#closed) return Promise.reject(new StorageClosedError(`log store ${this.#dir}`));
     const last = this.lastIndex();
     if (lo < this.#first || hi < lo || hi > last + 1) return Promise.reject(rangeError(lo, hi, this.#first, last));
-    if (lo >= this.#cacheStart) return Promise.resolve(limitBytes(this.#cache.slice(lo - this.#cacheStart, hi - this.#cacheStart), maxBytes));
+    if (lo >= this.#cache.start) return Promise.resolve(limitBytes(this.#cache.slice(lo, hi), maxBytes));
     // Disk reads take their turn in the queue, so no truncation or compaction
     // removes a segment under them; the range is checked again when they run.
     return new Promise<LogEntry[]>((resolve, reject) => {
@@ -207,9 +203,9 @@ export class FileLogStore implements LogStore {
         const last = this.lastIndex();
         if (lo < this.#first || hi > last + 1) throw rangeError(lo, hi, this.#first, last);
         const end = limitByBytes(this.#segments, lo, hi, maxBytes);
-        const split = Math.min(end, this.#cacheStart);
+        const split = Math.min(end, this.#cache.start);
         const older = await readSegmentRange(this.#io, this.#segments, this.#fd, lo, split);
-        result = split < end ? older.concat(this.#cache.slice(0, end - this.#cacheStart)) : older;
+        result = split < end ? older.concat(this.#cache.slice(split, end)) : older;
       };
       this.#enqueue({ kind: "run", run, resolve: () => resolve(result), reject }, true);
     });
@@ -246,68 +242,19 @@ export class FileLogStore implements LogStore {
     return new Promise<void>((resolve, reject) => this.#enqueue({ kind: "run", run, resolve, reject }));
   }
 
-  #enqueue(op: Op, evenIfFailed = false): void {
+  #enqueue(op: LogOp, evenIfFailed = false): void {
     if (this.#closed) return op.reject(new StorageClosedError(`log store ${this.#dir}`));
     if (this.#failure && !evenIfFailed) return op.reject(this.#failure);
     this.#queue.push(op);
-    if (!this.#pumping) {
-      this.#pumping = true;
-      // A microtask later, so appends made in the same turn share one write.
-      queueMicrotask(() => void this.#pump());
-    }
-  }
-
-  async #pump(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const head = this.#queue[0];
-      if (head.kind === "append") {
-        let n = 1;
-        while (n < this.#queue.length && this.#queue[n].kind === "append") n++;
-        const group = this.#queue.splice(0, n) as Extract<Op, { kind: "append" }>[];
-        try {
-          await this.#appendGroup(group);
-        } catch (err) {
-          // Not expected (I/O errors are handled inside); never leave callers hanging.
-          for (const op of group) op.reject(err);
-        }
-      } else {
-        this.#queue.shift();
-        try {
-          await head.run();
-          head.resolve();
-        } catch (err) {
-          head.reject(err);
-        }
-      }
-    }
-    this.#pumping = false;
   }
 
   /** One write + one fdatasync for every batch in `group` (group commit). */
-  async #appendGroup(group: Extract<Op, { kind: "append" }>[]): Promise<void> {
+  async #appendGroup(group: AppendOp[]): Promise<void> {
     if (this.#failure) {
       for (const op of group) op.reject(this.#failure);
       return;
     }
-    let last = this.lastIndex();
-    let lastTerm = this.term(last);
-    let bytes = 0;
-    const accepted: typeof group = [];
-    for (const op of group) {
-      const problem = appendProblem(op.entries, last, lastTerm);
-      if (problem) {
-        op.reject(new RangeError(problem));
-        continue;
-      }
-      if (op.entries.length === 0) {
-        op.resolve();
-        continue;
-      }
-      accepted.push(op);
-      for (const e of op.entries) bytes += recordSize(e);
-      last = op.entries[op.entries.length - 1].index;
-      lastTerm = op.entries[op.entries.length - 1].term;
-    }
+    const accepted = appendsToWrite(group, this.lastIndex(), this.term(this.lastIndex()));
     if (accepted.length === 0) return;
     let seg = this.#segments[this.#segments.length - 1];
     const from = accepted[0].entries[0].index;
@@ -318,39 +265,23 @@ export class FileLogStore implements LogStore {
       for (const op of accepted) op.reject(this.#failure);
       return;
     }
-    const buf = new Uint8Array(bytes);
-    const offsets: number[] = [];
-    const stored: LogEntry[] = [];
-    let at = 0;
-    for (const op of accepted) {
-      for (const e of op.entries) {
-        offsets.push(seg.size + at);
-        const end = encodeRecordInto(buf, at, e);
-        stored.push({ index: e.index, term: e.term, kind: e.kind, data: buf.subarray(end - e.data.byteLength, end) });
-        at = end;
-      }
-    }
+    const run = encodeRun(accepted.flatMap((op) => op.entries), seg.size);
     try {
-      await this.#io.writeAll(this.#fd, buf, seg.size);
+      await this.#io.writeAll(this.#fd, run.bytes, seg.size);
       if (this.#sync) await this.#io.datasync(this.#fd);
     } catch (err) {
-      this.#fail(err, `appending indexes ${from}..${last}`, seg.path, seg.size);
+      this.#fail(err, `appending indexes ${from}..${run.entries[run.entries.length - 1].index}`, seg.path, seg.size);
       // Cut whatever part of the batch reached the file; if this fails too, reopen cuts it as a torn tail.
       await this.#io.truncate(this.#fd, seg.size).catch(() => {});
       for (const op of accepted) op.reject(this.#failure);
       return;
     }
-    seg.size += bytes;
-    for (let i = 0; i < stored.length; i++) {
-      seg.offsets.push(offsets[i]);
-      seg.terms.push(stored[i].term);
-      this.#cache.push(stored[i]);
+    seg.size += run.bytes.byteLength;
+    for (let i = 0; i < run.entries.length; i++) {
+      seg.offsets.push(run.offsets[i]);
+      seg.terms.push(run.entries[i].term);
     }
-    if (this.#cache.length > 2 * this.#cacheEntries) {
-      const drop = this.#cache.length - this.#cacheEntries;
-      this.#cache = this.#cache.slice(drop);
-      this.#cacheStart += drop;
-    }
+    this.#cache.append(run.entries);
     for (const op of accepted) op.resolve();
   }
 
@@ -375,10 +306,7 @@ export class FileLogStore implements LogStore {
     );
     this.#failures.report(code, this.#failure.message);
     // Queued appends fail now; queued mutations refuse via #guardWrite; close still runs.
-    this.#queue = this.#queue.filter((op) => {
-      if (op.kind === "append") op.reject(this.#failure);
-      return op.kind !== "append";
-    });
+    this.#queue.rejectAppends(this.#failure);
   }
 
   #guardWrite(): void {
@@ -416,12 +344,7 @@ export class FileLogStore implements LogStore {
       this.#fail(err, `truncating from index ${fromIndex}`, this.#dir, 0);
       throw this.#failure;
     }
-    if (fromIndex <= this.#cacheStart) {
-      this.#cache = [];
-      this.#cacheStart = fromIndex;
-    } else {
-      this.#cache.length = fromIndex - this.#cacheStart;
-    }
+    this.#cache.truncateFrom(fromIndex);
   }
 
   async #compactPrefix(uptoIndex: number): Promise<void> {
@@ -445,10 +368,7 @@ export class FileLogStore implements LogStore {
       this.#fail(err, `compacting up to index ${uptoIndex}`, this.#dir, 0);
       throw this.#failure;
     }
-    if (this.#cacheStart < this.#first) {
-      this.#cache = this.#cache.slice(Math.min(this.#cache.length, this.#first - this.#cacheStart));
-      this.#cacheStart = this.#first;
-    }
+    this.#cache.dropBefore(this.#first);
   }
 
   async #reset(prevIndex: number, prevTerm: number): Promise<void> {
@@ -470,7 +390,6 @@ export class FileLogStore implements LogStore {
     }
     this.#first = prevIndex + 1;
     this.#prevTerm = prevTerm;
-    this.#cache = [];
-    this.#cacheStart = prevIndex + 1;
+    this.#cache.clear(prevIndex + 1);
   }
 }

@@ -65,6 +65,30 @@ export function encodeRecords(entries: readonly LogEntry[]): Uint8Array {
   return out;
 }
 
+/** A run of records as it goes into a segment: its bytes, where each record starts, the entries they hold. */
+export interface EncodedRun {
+  readonly bytes: Uint8Array;
+  /** File offset of each record (`fileOffset` plus its place in `bytes`). */
+  readonly offsets: number[];
+  /** The entries, their data viewing `bytes` (so a cache of them holds no caller's buffer). */
+  readonly entries: LogEntry[];
+}
+
+/** Encodes `entries` as one contiguous run of records to be written at `fileOffset`. */
+export function encodeRun(entries: readonly LogEntry[], fileOffset: number): EncodedRun {
+  const bytes = new Uint8Array(entries.reduce((sum, e) => sum + recordSize(e), 0));
+  const offsets: number[] = [];
+  const stored: LogEntry[] = [];
+  let at = 0;
+  for (const e of entries) {
+    offsets.push(fileOffset + at);
+    const end = encodeRecordInto(bytes, at, e);
+    stored.push({ index: e.index, term: e.term, kind: e.kind, data: bytes.subarray(end - e.data.byteLength, end) });
+    at = end;
+  }
+  return { bytes, offsets, entries: stored };
+}
+
 /** Result of decoding the record that starts at some offset. */
 export type DecodedRecord =
   | { readonly kind: "ok"; readonly entry: LogEntry; readonly end: number }
