@@ -52,7 +52,7 @@ test("entry cache: always a tail of the log, at least `limit` entries of it (or 
   }));
 });
 
-test("appendsToWrite: bad batches are rejected, empty ones resolved, the rest written in order", async () => {
+test("appendsToWrite: bad batches are rejected, empty ones resolved, the rest written in order", () => {
   const settled: string[] = [];
   const op = (name: string, entries: LogEntry[]): AppendOp => ({
     kind: "append",
