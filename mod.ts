@@ -6,8 +6,11 @@
  * import graph holds only relative `.ts` files and `node:` built-ins, so it
  * needs no import map and no npm.
  *
- * @example A replicated ticket counter, run as a node with `main`
+ * @example A replicated ticket counter: a main file that runs a node with `main`
  * ```ts
+ * // ticket_main.ts: `deno run -A ticket_main.ts -n 1 -a 127.0.0.1:11001`, or on Node
+ * // `node --import tsx ticket_main.ts …` (in a package.json "type": "module" folder);
+ * // then `redis-cli -p 11001 TICKET` answers "1".
  * import { type App, main } from "./mod.ts";
  *
  * const app: App<{ ticket: number }> = {
@@ -16,7 +19,7 @@
  *   jsonSnapshots: true,
  *   commands: { ticket: { kind: "write", run: (m) => ++m.data.ticket } },
  * };
- * if (import.meta.main) await main(app);
+ * await main(app); // takes uhaha's flags; runs until SIGINT, SIGTERM or SHUTDOWN
  * ```
  * @module
  */
@@ -50,6 +53,8 @@ export {
 } from "./api/reply.ts";
 export { NotLeaderError, OutcomeUnknownError, WriteDroppedError } from "./raft/errors.ts";
 export { UHAHA_VERSION } from "./api/version.ts";
+/** Redis-style glob matching (`*`, `?`, `[a-z]`, `\x`), for commands that take patterns, as kvdb's KEYS does. */
+export { globMatch } from "./api/glob.ts";
 
 /**
  * Runs a node of `app` with uhaha's command line (`argv`, default the

@@ -1,6 +1,20 @@
 /**
- * Redis-style glob matching (`*`, `?`, `[abc]`, `[^a-z]`, `\x`), used by
- * RAFT INFO patterns and KEYS. Pure.
+ * Redis-style glob matching (`*`, `?`, `[abc]`, `[^a-z]`, `\x`), as Redis's
+ * KEYS and RAFT INFO patterns match: the whole of `text` must match. Pure.
+ *
+ * @param pattern the glob: `*` any run of characters, `?` any one, `[abc]`
+ *   or `[a-z]` one of a set (`[^…]` one not in it), `\x` the character x
+ * @param text the string to test
+ * @returns whether `pattern` matches all of `text`
+ *
+ * @example
+ * ```ts
+ * import { globMatch } from "../mod.ts";
+ *
+ * globMatch("user:*", "user:42");   // true
+ * globMatch("h?llo", "hello");      // true
+ * globMatch("[^a]b", "ab");         // false
+ * ```
  */
 export function globMatch(pattern: string, text: string): boolean {
   return matchFrom(pattern, 0, text, 0);

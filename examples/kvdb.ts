@@ -1,8 +1,7 @@
 // kvdb.ts — a replicated Redis-like key-value store: SET (with EX expiry),
 // GET, DEL, KEYS, DBSIZE, MONITOR, SETRANDQUOTE, custom binary snapshots,
 // and an HTTP service on the same port (see lib/kvdb_http.ts).
-import { type App, type Args, type Machine, resp } from "../mod.ts";
-import { globMatch } from "../api/glob.ts";
+import { type App, type Args, globMatch, type Machine, resp } from "../mod.ts";
 import { decodeKv, deleteKey, emptyKv, encodeKv, getLive, type KvData, liveCount, setKey, sweepExpired } from "./lib/kv_data.ts";
 import { kvdbHttp } from "./lib/kvdb_http.ts";
 import { monitorLine } from "./lib/monitor_line.ts";
