@@ -9,8 +9,7 @@
  */
 import process from "node:process";
 import { faultKinds } from "./network.ts";
-import { runSeeds, sizeForSeed } from "./run.ts";
-import { runSimulation } from "./simulation.ts";
+import { runSeeds, runSimulation, sizeForSeed } from "./run.ts";
 
 const env = process.env;
 const traceLines = Number(env.SIM_TRACE_LINES ?? 400);

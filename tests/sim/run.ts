@@ -1,6 +1,48 @@
-/** Runs many seeds and sums their results (shared by sim_test.ts and campaign.ts). */
+/** Runs one seed to its verdict, or many and sums their results (shared by sim_test.ts and campaign.ts). */
+import { SafetyViolation } from "./checker.ts";
+import { LivenessFailure, TICK } from "./limits.ts";
 import { emptyCounts, type FaultCounts, faultKinds } from "./network.ts";
-import { runSimulation, type SimResult } from "./simulation.ts";
+import { type SimConfig, Simulation } from "./simulation.ts";
+
+export interface SimResult {
+  readonly seed: number;
+  readonly size: number;
+  readonly ok: boolean;
+  readonly error: string | undefined;
+  readonly steps: number;
+  readonly counts: FaultCounts;
+  readonly operations: number;
+  /** Ticks from the end of the chaos to a served write and read. */
+  readonly recoveryTicks: number;
+  readonly trace: readonly string[];
+}
+
+/** Runs one seed to completion; never throws. */
+export function runSimulation(config: SimConfig): SimResult {
+  const sim = new Simulation(config);
+  let error: string | undefined;
+  try {
+    while (!sim.done && sim.step());
+    if (!sim.done) throw new LivenessFailure("event queue ran dry");
+    sim.finish();
+  } catch (e) {
+    error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    if (e instanceof Error && !(e instanceof SafetyViolation) && !(e instanceof LivenessFailure)) {
+      error += `\n${e.stack}`;
+    }
+  }
+  return {
+    seed: config.seed,
+    size: config.size,
+    ok: error === undefined,
+    error,
+    steps: sim.steps,
+    counts: sim.counts,
+    operations: sim.clients.history.length,
+    recoveryTicks: Math.round((sim.now - sim.calmAt) / TICK),
+    trace: sim.traceLines(),
+  };
+}
 
 /** Cluster sizes cycled through by seed number. */
 export const sizes = [1, 3, 5, 7] as const;

@@ -7,8 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { faultKinds } from "./network.ts";
-import { runSeeds } from "./run.ts";
-import { runSimulation } from "./simulation.ts";
+import { runSeeds, runSimulation } from "./run.ts";
 
 const seeds = 8000;
 

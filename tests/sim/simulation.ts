@@ -9,16 +9,13 @@ import { decodeConfig, type Message } from "../../raft/core/mod.ts";
 import { SafetyChecker, SafetyViolation } from "./checker.ts";
 import { chaosStep, hitLeader, watchLeader } from "./faults.ts";
 import { probeLiveness } from "./liveness.ts";
-import { CLIENT_TIMEOUT, LivenessFailure, TICK } from "./limits.ts";
-
-export { LIVENESS_TICKS, LivenessFailure, TICK } from "./limits.ts";
+import { CLIENT_TIMEOUT, TICK } from "./limits.ts";
 import { logViews } from "./log_views.ts";
 import { RegisterClients } from "./client.ts";
 import { checkRegister } from "./linearizability.ts";
-import { describe, emptyCounts, type Envelope, type FaultCounts, Network } from "./network.ts";
+import { describe, emptyCounts, type Envelope, Network } from "./network.ts";
 import { EventQueue, Rng } from "./rng.ts";
 import { type ServerHost, SimServer, type StoredSnapshot } from "./server.ts";
-
 
 export interface SimConfig {
   readonly seed: number;
@@ -27,19 +24,6 @@ export interface SimConfig {
   readonly chaosTicks?: number;
   /** Record a readable trace (slower). */
   readonly trace?: boolean;
-}
-
-export interface SimResult {
-  readonly seed: number;
-  readonly size: number;
-  readonly ok: boolean;
-  readonly error: string | undefined;
-  readonly steps: number;
-  readonly counts: FaultCounts;
-  readonly operations: number;
-  /** Ticks from the end of the chaos to a served write and read. */
-  readonly recoveryTicks: number;
-  readonly trace: readonly string[];
 }
 
 export type SimEvent =
@@ -191,8 +175,6 @@ export class Simulation implements ServerHost {
     return true;
   }
 
-
-
   private readonly lastRoles = new Map<number, string>();
 
   /** Trace: one line whenever a server's role or term changes. */
@@ -318,10 +300,6 @@ export class Simulation implements ServerHost {
     target.process();
   }
 
-
-
-
-
   onApplied(server: SimServer, entry: LogEntry): void {
     const line = this.clients.onApplied(server, entry);
     if (line) this.log(line);
@@ -374,31 +352,4 @@ export class Simulation implements ServerHost {
     const lin = checkRegister(this.clients.history);
     if (!lin.ok) throw new SafetyViolation(`linearizability: ${lin.explanation}`);
   }
-}
-
-/** Runs one seed to completion; never throws. */
-export function runSimulation(config: SimConfig): SimResult {
-  const sim = new Simulation(config);
-  let error: string | undefined;
-  try {
-    while (!sim.done && sim.step());
-    if (!sim.done) throw new LivenessFailure("event queue ran dry");
-    sim.finish();
-  } catch (e) {
-    error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    if (e instanceof Error && !(e instanceof SafetyViolation) && !(e instanceof LivenessFailure)) {
-      error += `\n${e.stack}`;
-    }
-  }
-  return {
-    seed: config.seed,
-    size: config.size,
-    ok: error === undefined,
-    error,
-    steps: sim.steps,
-    counts: sim.counts,
-    operations: sim.clients.history.length,
-    recoveryTicks: Math.round((sim.now - sim.calmAt) / TICK),
-    trace: sim.traceLines(),
-  };
 }
