@@ -168,11 +168,12 @@ export class RaftDriver {
    */
   linearizableRead(): Promise<void> {
     if (this.#fatal) return Promise.reject(this.#fatal);
+    if (this.#reads.open) return this.#reads.open;
     const requestId = this.#reads.nextId();
     const result = this.#core.readIndex(requestId);
     if (!result.accepted) return Promise.reject(this.#notLeader());
     this.#kick();
-    return this.#reads.wait(requestId);
+    return this.#reads.openBatch(requestId);
   }
 
   /** Starts a leadership transfer to `target`. */
@@ -227,6 +228,7 @@ export class RaftDriver {
       do {
         this.#again = false;
         while (this.#running() && this.#core.hasReady()) {
+          this.#reads.closeBatch();
           const ready = this.#core.ready();
           // Nothing of a Ready that failed to persist is sent, applied or advanced: its core is dropped on resuming.
           if (!(await this.#persist(ready))) break;

@@ -70,6 +70,33 @@ export class PendingReads {
     return new Promise((resolve, reject) => this.#asked.set(requestId, { resolve, reject }));
   }
 
+  /**
+   * Reads batch: every read that arrives before the core hands out its next
+   * Ready joins the read asked for first (`open`). All of them arrived
+   * before that read's heartbeat round leaves — the core closes a round when
+   * it hands it out — so one confirmation covers them all (§6.4): one
+   * request and one promise however many reads.
+   */
+  #open: Promise<void> | undefined;
+  #openId = 0;
+
+  /** The batch still open to new reads, if any. */
+  get open(): Promise<void> | undefined {
+    return this.#open;
+  }
+
+  /** Opens a batch waiting for `requestId`. */
+  openBatch(requestId: number): Promise<void> {
+    this.#openId = requestId;
+    this.#open = this.wait(requestId);
+    return this.#open;
+  }
+
+  /** The core is handing out a Ready: later reads need a new round. */
+  closeBatch(): void {
+    this.#open = undefined;
+  }
+
   /** The leader confirmed the read at `index`; it runs once the machine has applied that far. */
   confirmed(requestId: number, index: number): void {
     const waiter = this.#asked.get(requestId);
@@ -79,6 +106,7 @@ export class PendingReads {
   }
 
   failed(requestId: number, error: Error): void {
+    if (requestId === this.#openId) this.closeBatch();
     this.#asked.get(requestId)?.reject(error);
     this.#asked.delete(requestId);
   }
@@ -94,6 +122,7 @@ export class PendingReads {
   }
 
   failAll(error: Error): void {
+    this.closeBatch();
     for (const waiter of this.#asked.values()) waiter.reject(error);
     this.#asked.clear();
     for (const read of this.#confirmed) read.waiter.reject(error);

@@ -50,3 +50,19 @@ test("reads run only once confirmed and applied far enough; failures reach the c
   reads.failAll(new Error("SHUTDOWN"));
   await assert.rejects(b, /SHUTDOWN/);
 });
+
+test("reads batch until the core hands out a Ready: one request, one promise; a failure closes the batch", async () => {
+  const reads = new PendingReads();
+  assert.equal(reads.open, undefined);
+  const first = reads.openBatch(reads.nextId());
+  assert.equal(reads.open, first, "a read arriving now joins the open batch");
+  reads.closeBatch();
+  assert.equal(reads.open, undefined, "after a Ready, a read needs a round of its own");
+  const secondId = reads.nextId();
+  const second = reads.openBatch(secondId);
+  reads.failed(secondId, new Error("not leader"));
+  assert.equal(reads.open, undefined, "a failed batch is not joined");
+  await assert.rejects(second, /not leader/);
+  reads.failAll(new Error("stopped"));
+  await assert.rejects(first, /stopped/);
+});
