@@ -12,7 +12,7 @@
  * — and the read-only status the layers above see (driver_status.ts).
  */
 import { RaftNode } from "./core/raft_node.ts";
-import type { ConfChange, Message, ProposeResult, Ready, RoleKind, SnapshotMessage } from "./core/types.ts";
+import type { ConfChange, Message, ProposeResult, Ready, SnapshotMessage } from "./core/types.ts";
 import type { PersistedState } from "./core/raft.ts";
 import type { DriverTransport } from "./driver_seams.ts";
 import { type DriverOptions, resolveDriverOptions, type ResolvedDriverOptions } from "./driver_options.ts";
@@ -28,6 +28,7 @@ import { LeaderHint } from "./leader_hint.ts";
 import { receiveStreamedSnapshot, sendStoredSnapshot } from "./snapshot_io.ts";
 import { SnapshotPolicy } from "./snapshot_policy.ts";
 import { Snapshotter } from "./snapshotter.ts";
+import { StateChanges } from "./state_changes.ts";
 import { StorageFailedError } from "./storage/errors.ts";
 import type { SnapshotInfo } from "./storage/snapshot_store.ts";
 
@@ -57,7 +58,7 @@ export class RaftDriver {
   #pumpDone: Promise<void> = Promise.resolve();
   #closed = false;
   #timer: ReturnType<typeof setInterval> | undefined;
-  #lastState = { role: "follower" as RoleKind, term: -1, leaderId: -1 };
+  readonly #stateChanges: StateChanges;
   #fatal: NodeStoppedError | undefined;
   readonly #leaderHint = new LeaderHint();
   #leaderHeardAt: number | undefined;
@@ -69,6 +70,7 @@ export class RaftDriver {
     this.#core = core;
     this.#status = statusView(() => this.#core);
     this.#peers = new PeerBook(options.id);
+    this.#stateChanges = new StateChanges(options.onStateChange);
     this.#proposals = new PendingProposals(options.proposalTimeoutMs);
     this.#machine = new MachineFeed(options.applier, options.snapshots, this.#proposals, machineIndex);
     const source = { core: () => this.#core, machineIndex: () => this.#machine.index, readyLoopDone: () => this.#pumpDone };
@@ -298,12 +300,8 @@ export class RaftDriver {
   }
 
   #noticeStateChange(): void {
-    const state = { role: this.#core.role, term: this.#core.term, leaderId: this.#core.leaderId };
-    if (state.leaderId !== 0) this.#leaderHint.clear();
-    const last = this.#lastState;
-    if (state.role === last.role && state.term === last.term && state.leaderId === last.leaderId) return;
-    this.#lastState = state;
-    this.#o.onStateChange?.(state);
+    if (this.#core.leaderId !== 0) this.#leaderHint.clear();
+    this.#stateChanges.notice(this.#core);
   }
 
   // ---- failures -----------------------------------------------------------

@@ -4,9 +4,10 @@
  * tunables — each named with its unit, defaulted in DRIVER_DEFAULTS, and
  * checked by one validateDriverOptions that names a bad value and why.
  */
-import type { MembershipConfig, RoleKind } from "./core/types.ts";
+import type { MembershipConfig } from "./core/types.ts";
 import type { Applier } from "./driver_seams.ts";
 import type { Logger } from "./logger.ts";
+import type { NodeState } from "./state_changes.ts";
 import { isNodeId } from "./membership_config.ts";
 import type { LogStore } from "./storage/log_store.ts";
 import type { SnapshotStore } from "./storage/snapshot_store.ts";
@@ -63,7 +64,7 @@ export interface DriverOptions extends Partial<DriverTunables> {
   /** The configuration of a brand-new cluster (bootstrap), or an empty one to wait to be added. */
   readonly initialConfig: MembershipConfig;
   /** Called whenever role, term or leader changes. */
-  readonly onStateChange?: (state: { role: RoleKind; term: number; leaderId: number }) => void;
+  readonly onStateChange?: (state: NodeState) => void;
   /** Called after each batch of applied entries, with the index of the last. */
   readonly onApplied?: (appliedIndex: number) => void;
 }
