@@ -41,6 +41,7 @@ export type {
   ServiceApi,
   ServiceConnection,
   SnapshotOptions,
+  AppDefinition,
 } from "./api/app.ts";
 export { Rewrite } from "./api/app.ts";
 export {

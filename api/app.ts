@@ -6,7 +6,9 @@ import type { ReplyValue } from "./reply.ts";
 
 /** Deterministic random numbers inside the machine (PCG, seeded from the log). */
 export interface Rand {
+  /** An integer in [0, 2^32). */
   uint32(): number;
+  /** An integer in [0, 2^64). */
   uint64(): bigint;
   /** An integer in [0, 2^53). */
   int(): number;
@@ -14,7 +16,9 @@ export interface Rand {
   intn(n: number): number;
   /** A float in [0, 1). */
   float64(): number;
+  /** `length` random bytes. */
   bytes(length: number): Uint8Array;
+  /** A version-4 UUID, as text. */
   uuid(): string;
 }
 
@@ -37,7 +41,9 @@ export interface Machine<D> {
 export interface Intermediate {
   /** The connection's context, as set by `connOpened` or an earlier command. */
   context: unknown;
+  /** The client's `host:port`. */
   readonly remoteAddress: string;
+  /** The command's arguments as bytes, name first (binary-safe). */
   readonly rawArgs: readonly Uint8Array[];
   /**
    * Turns this command into another, run as if the client had sent it:
@@ -61,8 +67,11 @@ const REWRITE = Symbol.for("uhaha.rewrite");
 
 /** Returned by `Intermediate.rewrite`: the command to run instead. */
 export class Rewrite {
+  /** Marks a Rewrite across copies of this module (see isRewrite). */
   readonly [REWRITE] = true;
+  /** The command to run instead, name first. */
   readonly args: readonly (string | Uint8Array)[];
+  /** The command to run instead of this one, name first. */
   constructor(args: readonly (string | Uint8Array)[]) {
     this.args = args;
   }
@@ -75,6 +84,7 @@ export function isRewrite(value: unknown): value is Rewrite {
 
 /** A connection taken over by an intermediate command. */
 export interface ConnectionStream {
+  /** Sends a value to the client, after the replies already queued. */
   push(value: ReplyValue): void;
   /** Resolves when the client disconnects. */
   readonly gone: Promise<void>;
@@ -84,13 +94,20 @@ export interface ConnectionStream {
 export interface CommandEvent {
   /** Unix time in ms (with fraction) when it arrived. */
   readonly timeMs: number;
+  /** The sender's `host:port`. */
   readonly remoteAddress: string;
+  /** The command as sent, name first (AUTH's password redacted). */
   readonly args: readonly Uint8Array[];
 }
 
 /** A command's arguments as text, name first (`args[0]` is the name as sent). */
 export type Args = readonly string[];
 
+/**
+ * One command of an App: `write` (replicated through the log), `read`
+ * (answered from the data, linearizable by default) or `intermediate` (on
+ * the connection, outside the log).
+ */
 export type Command<D> =
   | {
     /** Goes through the Raft log; runs on every replica. */
@@ -134,6 +151,7 @@ export type App<D = unknown> = AppDefinition<D> & SnapshotOptions<D>;
 export interface AppDefinition<D> {
   /** Names the data directory (`<dir>/<name>/<node id>`) and VERSION's reply. */
   readonly name: string;
+  /** Reported by VERSION and `-v` (default "0.0.0"). */
   readonly version?: string;
   /** The data of a brand-new cluster. */
   readonly initialData: () => D;
@@ -165,7 +183,9 @@ export interface AppDefinition<D> {
  * gets the socket (RESP gets the rest).
  */
 export interface Service {
+  /** For the log. */
   readonly name: string;
+  /** True when a connection starting with these bytes is this service's. */
   sniff(firstBytes: Uint8Array): boolean;
   /** Serves the connection; `firstBytes` were already read from it. */
   serve(connection: ServiceConnection, firstBytes: Uint8Array, api: ServiceApi): void;
@@ -176,15 +196,21 @@ export interface Service {
  * `node:net` Socket is one; so is anything else that behaves the same way.
  */
 export interface ServiceConnection {
+  /** Sends bytes (queued if the socket is busy). */
   write(bytes: Uint8Array): unknown;
   /** Closes this side once everything written is sent. */
   end(): unknown;
   /** Stops delivering `data` until `resume` (back-pressure). */
   pause(): unknown;
+  /** Delivers `data` again after `pause`. */
   resume(): unknown;
+  /** True between `pause` and `resume`. */
   isPaused(): boolean;
+  /** Bytes from the client. */
   on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  /** The connection is gone. */
   on(event: "close", listener: () => void): unknown;
+  /** A socket error (a close follows). */
   on(event: "error", listener: (error: Error) => void): unknown;
 }
 
@@ -202,6 +228,7 @@ export interface ServiceApi {
 
 /** What hooks learn about a client connection. */
 export interface ConnectionInfo {
+  /** The client's `host:port`. */
   readonly remoteAddress: string;
 }
 

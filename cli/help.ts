@@ -28,10 +28,9 @@ Advanced options:
                      loss due to catastrophic events such as power failure.
   --openreads      : allow followers to process read commands, but with the
                      possibility of returning stale data.
-  --localtime      : have the raft machine time synchronized with the local
-                     server rather than the public internet. This will run the
-                     risk of time shifts when the local server time is
-                     drastically changed during live operation.
+  --localtime      : use the host clock for machine time (uhaha's flag).
+                     Today machine time always comes from the host clock,
+                     so this changes nothing yet.
   --snapshot-threshold n
                    : take a snapshot after n applied log entries (default 8192);
                      snapshots are also taken every 2 minutes when anything

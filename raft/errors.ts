@@ -11,8 +11,11 @@
  * no leader is known.
  */
 export class NotLeaderError extends Error {
+  /** The leader this node knows of; 0 when none. */
   readonly leaderId: number;
+  /** Where a client should go instead, when known. */
   readonly leaderAddress: string | undefined;
+  /** An error naming the known leader (0: none) and where to go instead. */
   constructor(leaderId: number, leaderAddress: string | undefined) {
     super(leaderAddress ? `this node is not the leader; the leader is at ${leaderAddress}` : "this node is not the leader, and knows no leader");
     this.leaderId = leaderId;
@@ -28,7 +31,9 @@ export class NotLeaderError extends Error {
  * non-idempotent write. `reason` says why the outcome is unknown.
  */
 export class OutcomeUnknownError extends Error {
+  /** Why the outcome is unknown. */
   readonly reason: string;
+  /** An error saying why the outcome is unknown. */
   constructor(reason: string) {
     super(`write outcome unknown: ${reason}; it may or may not have been applied`);
     this.reason = reason;
@@ -38,7 +43,9 @@ export class OutcomeUnknownError extends Error {
 
 /** A write was definitely not applied: its log slot `index` went to another entry. Safe to retry. */
 export class WriteDroppedError extends Error {
+  /** The log slot the write had, now another entry's. */
   readonly index: number;
+  /** An error naming the log slot the write had. */
   constructor(index: number) {
     super(`write not applied: log slot ${index} was taken by a new leader; safe to retry`);
     this.index = index;
