@@ -109,8 +109,9 @@ function handleHeartbeatResponse(r: Raft, leader: LeaderState, m: HeartbeatRespo
   if (pr.match < r.log.lastIndex()) sendAppend(r, m.from);
   if (m.context > 0) {
     const voters = r.voters;
-    const safe = leader.reads.ack(m.from, m.context, (acks) => hasQuorum(voters, (id) => acks.has(id)));
+    const { safe, sendNext } = leader.reads.ack(m.from, m.context, (acks) => hasQuorum(voters, (id) => acks.has(id)));
     r.readStates.push(...safe);
+    if (sendNext !== 0) bcastHeartbeat(r, sendNext);
   }
 }
 
@@ -170,7 +171,9 @@ export function bcastAppend(r: Raft): void {
 
 /** Heartbeats to every member, carrying a ReadIndex round (0: none). */
 export function bcastHeartbeat(r: Raft, context: number): void {
-  for (const [id, pr] of leaderState(r).progress) {
+  const leader = leaderState(r);
+  leader.reads.markSent(context);
+  for (const [id, pr] of leader.progress) {
     if (id === r.id) continue;
     // Never tell a follower to commit past what it is known to hold.
     const commit = Math.min(pr.match, r.log.committed);

@@ -69,3 +69,24 @@ test("a single voter answers reads at once", () => {
   c.flush(1);
   assert.deepEqual(c.node(1).reads, [{ requestId: 5, index: 1 }]);
 });
+
+test("ReadIndex: one round in flight; reads meanwhile gather in the next, sent when the first is answered", () => {
+  const c = new Cluster([1, 2, 3]);
+  c.elect(1);
+  c.delivered.length = 0;
+  assert.ok(c.core(1).readIndex(1).accepted);
+  c.flush(1);
+  const firstRound = c.queue.filter((m) => m.type === "heartbeat");
+  assert.equal(firstRound.length, 2, "the first read starts a round");
+  // Two more batches of reads while that round is in flight: no new heartbeats yet.
+  assert.ok(c.core(1).readIndex(2).accepted);
+  c.flush(1);
+  assert.ok(c.core(1).readIndex(3).accepted);
+  c.flush(1);
+  assert.equal(c.queue.filter((m) => m.type === "heartbeat").length, 2, "no second round while the first is in flight");
+  c.deliver();
+  const reads = c.node(1).reads.map((r) => r.requestId);
+  assert.deepEqual(reads, [1, 2, 3], "the first round's answer sent the second, whose answer released reads 2 and 3");
+  const contexts = c.delivered.filter((m) => m.type === "heartbeat").map((m) => (m as { context: number }).context);
+  assert.deepEqual([...new Set(contexts)], [1, 2], "two rounds in all, the second sent after reads 2 and 3 arrived");
+});
