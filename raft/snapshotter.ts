@@ -73,11 +73,10 @@ export class Snapshotter {
     // Entries applied to the machine but not yet advance()d are unknown to the
     // core; let the Ready loop catch up, then snapshot with no await between.
     while (this.#source.machineIndex() > this.#source.core().appliedIndex) await this.#source.readyLoopDone();
-    const core = this.#source.core();
     const index = this.#source.machineIndex();
     // The configuration in effect at `index`, not the latest appended one
     // (a membership change may still be in flight).
-    const { term, config } = core.snapshotMetaAt(index);
+    const { term, config } = this.#source.core().snapshotMetaAt(index);
     const bytes = applier.snapshot();
     const header = applier.snapshotHeader();
     const sink = await snapshots.create({ index, term, config, time: header.time, seed: header.seed });
@@ -85,6 +84,7 @@ export class Snapshotter {
     const info = await sink.commit();
     const previous = this.#lastIndex;
     this.#lastIndex = index;
+    const core = this.#source.core();
     if (previous > 0 && previous <= Math.min(index, core.appliedIndex)) {
       const meta = core.compact(previous);
       if (meta.index > log.firstIndex() - 1 && meta.index <= log.lastIndex()) await log.compactPrefix(meta.index);
