@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { DRIVER_DEFAULTS, type DriverOptions, resolveDriverOptions } from "../../raft/driver_options.ts";
 import { RaftDriver } from "../../raft/driver.ts";
 import { MemoryLogStore, MemorySnapshotStore, MemoryStableStore } from "../../raft/storage/mod.ts";
+import type { Logger } from "../../raft/logger.ts";
+import { createLogger } from "../../cluster/logger.ts";
 
 const parts: DriverOptions = {
   id: 1,
@@ -58,4 +60,11 @@ test("RaftDriver.open refuses bad options before reading any state", async () =>
   const watched = Object.assign(Object.create(log), { lastIndex: () => (read = true, log.lastIndex()) });
   await assert.rejects(RaftDriver.open({ ...parts, log: watched, electionTicks: 1 }), /electionTicks must be an integer ≥ 2, got 1/);
   assert.equal(read, false);
+});
+
+test("the node's logger is the Logger the driver and the transport take", () => {
+  const lines: string[] = [];
+  const logger: Logger = createLogger("debug", (line) => void lines.push(line));
+  logger.verb("hello");
+  assert.match(lines[0], /- hello$/);
 });
