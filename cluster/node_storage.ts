@@ -68,7 +68,7 @@ export async function importRestoreSnapshot(snapshots: SnapshotStore, file: stri
   const reader = await snapshots.open(imported.id);
   const data = await reader.readData();
   await reader.close();
-  const sink = await snapshots.create({ ...imported, config: JSON.parse(JSON.stringify(self)) });
+  const sink = await snapshots.create({ ...imported, config: self });
   await sink.write(data);
   await sink.commit();
   log.info(`restored snapshot ${imported.id} from ${file}`);

@@ -105,7 +105,7 @@ async function startOnStorage(
   const { initialConfig, joining } = startingMembership(storage, options, self, log);
   if (initialConfig === self) logBootstrapHint(options.listen, server.port, advertise, log);
   if (options.restorePath) await importRestoreSnapshot(storage.snapshots, options.restorePath, self, log);
-  await storage.stable.update({ nodeId: String(nodeId), config: JSON.parse(JSON.stringify(initialConfig)) });
+  await storage.stable.update({ nodeId, config: initialConfig });
 
   const machine = new ReplicatedMachine(app);
   const progress = new StartupProgress(storage.log.lastIndex(), joining, log);
@@ -270,12 +270,12 @@ function startingMembership(
   log: Logger,
 ): { initialConfig: MembershipConfig; joining: boolean } {
   const saved = storage.stable.get();
-  if (saved.nodeId !== null && saved.nodeId !== String(options.nodeId)) {
+  if (saved.nodeId !== null && saved.nodeId !== options.nodeId) {
     throw new Error(`${storage.dir} belongs to node ${saved.nodeId}, not ${options.nodeId}`);
   }
   if (storage.existed) {
     if (options.join) log.info("ignoring join request because server already belongs to a cluster");
-    return { initialConfig: (saved.config as unknown as MembershipConfig | null) ?? { members: [] }, joining: false };
+    return { initialConfig: saved.config ?? { members: [] }, joining: false };
   }
   if (options.join !== undefined) return { initialConfig: { members: [] }, joining: true };
   log.info("bootstrapping new cluster");

@@ -22,21 +22,16 @@ export interface StableState {
   readonly currentTerm: number;
   /** The node voted for in currentTerm, or null. */
   readonly votedFor: number | null;
-  /**
-   * This node's id once it belongs to a cluster, or null. Stored as a
-   * number, like every id; given out as its decimal text until
-   * cluster/start_node.ts compares it as a number (it compares it to
-   * String(nodeId) today), then it becomes `number | null` here too.
-   */
-  readonly nodeId: string | null;
+  /** This node's id once it belongs to a cluster, or null. */
+  readonly nodeId: number | null;
   /** The cluster configuration, or null when none. */
   readonly config: MembershipConfig | null;
 }
 
 export const EMPTY_STABLE_STATE: StableState = Object.freeze({ currentTerm: 0, votedFor: null, nodeId: null, config: null });
 
-/** Fields to change; `nodeId` may be given as a number already. */
-export type StableStatePatch = Partial<Omit<StableState, "nodeId">> & { readonly nodeId?: string | number | null };
+/** Fields to change. */
+export type StableStatePatch = Partial<StableState>;
 
 export interface StableStore {
   /** The last saved state (EMPTY_STABLE_STATE for a new node). */
@@ -54,7 +49,7 @@ function idFromText(text: unknown): number | undefined {
 }
 
 /**
- * `state` (a StableState, its nodeId as text or a number) validated, frozen
+ * `state` (a StableState; a format-1 file's nodeId as text) validated, frozen
  * and detached from the caller (the config is copied); or what is wrong.
  */
 function parseStableState(state: unknown): StableState | string {
@@ -69,7 +64,7 @@ function parseStableState(state: unknown): StableState | string {
   return Object.freeze({
     currentTerm: currentTerm as number,
     votedFor,
-    nodeId: id === null ? null : String(id),
+    nodeId: id,
     config: config === null ? null : copyMembershipConfig(config as MembershipConfig),
   });
 }
@@ -133,8 +128,7 @@ const STABLE_FORMAT = "uhaha-stable/2";
 const STABLE_FORMAT_TEXT_IDS = "uhaha-stable/1";
 
 function encodeStableFile(state: StableState): Uint8Array {
-  const nodeId = state.nodeId === null ? null : Number(state.nodeId);
-  return encodeChecked({ format: STABLE_FORMAT, currentTerm: state.currentTerm, votedFor: state.votedFor, nodeId, config: state.config });
+  return encodeChecked({ format: STABLE_FORMAT, currentTerm: state.currentTerm, votedFor: state.votedFor, nodeId: state.nodeId, config: state.config });
 }
 
 /** The state a decoded stable file holds, or what is wrong with it. */

@@ -19,12 +19,12 @@ function conformance(name: string, open: () => Promise<{ store: StableStore; cle
     const { store, cleanup } = await open();
     try {
       assert.deepEqual(store.get(), EMPTY_STABLE_STATE);
-      await store.save({ currentTerm: 3, votedFor: 2, nodeId: "1", config });
-      assert.deepEqual(store.get(), { currentTerm: 3, votedFor: 2, nodeId: "1", config });
+      await store.save({ currentTerm: 3, votedFor: 2, nodeId: 1, config });
+      assert.deepEqual(store.get(), { currentTerm: 3, votedFor: 2, nodeId: 1, config });
       const a = store.update({ currentTerm: 4, votedFor: null });
       const b = store.update({ votedFor: 1 });
       await Promise.all([a, b]);
-      assert.deepEqual(store.get(), { currentTerm: 4, votedFor: 1, nodeId: "1", config });
+      assert.deepEqual(store.get(), { currentTerm: 4, votedFor: 1, nodeId: 1, config });
       await assert.rejects(store.update({ currentTerm: -1 }), /currentTerm must be a non-negative integer/);
       await assert.rejects(store.update({ votedFor: "5" as unknown as number }), /votedFor/);
       assert.equal(store.get().currentTerm, 4);
@@ -48,13 +48,13 @@ test("file stable store: survives reopen; temp, fsync, rename, fsync dir", async
     const file = path.join(dir, "node", "stable");
     const io = faultIO();
     const s = await openFileStableStore(file, { io });
-    await s.save({ currentTerm: 7, votedFor: 3, nodeId: "3", config });
+    await s.save({ currentTerm: 7, votedFor: 3, nodeId: 3, config });
     assert.equal(io.counts.fsync, 1);
     assert.equal(io.counts.rename, 1);
     assert.equal(io.counts.syncDir, 1);
     await s.close();
     const again = await openFileStableStore(file);
-    assert.deepEqual(again.get(), { currentTerm: 7, votedFor: 3, nodeId: "3", config });
+    assert.deepEqual(again.get(), { currentTerm: 7, votedFor: 3, nodeId: 3, config });
     await again.close();
     const nosyncIO = faultIO();
     const n = await openFileStableStore(file, { io: nosyncIO, nosync: true });
@@ -73,7 +73,7 @@ test("file stable store: a failed save (ENOSPC) leaves the old state on disk and
     const io = faultIO();
     const { logger, lines } = recordingLogger();
     const s = await openFileStableStore(file, { io, logger });
-    await s.update({ currentTerm: 2, nodeId: "1" });
+    await s.update({ currentTerm: 2, nodeId: 1 });
     io.failNext("writeAll", "ENOSPC", { partial: true });
     await assert.rejects(s.update({ currentTerm: 3 }), /ENOSPC.*previous state is intact/);
     assert.match(lines.join("\n"), /^error: saving the stable state .* ENOSPC/m);
@@ -115,12 +115,12 @@ test("file stable store: a damaged file is a clear error naming it", async () =>
 test("stable state: ids are numbers, the config a membership configuration; bad values are refused by name", async () => {
   const store = new MemoryStableStore();
   await store.update({ nodeId: 4, votedFor: 4 });
-  assert.equal(store.get().nodeId, "4", "a numeric node id is taken (and given out as text until cluster/ compares numbers)");
+  assert.equal(store.get().nodeId, 4);
   assert.equal(store.get().votedFor, 4);
   const refused: [Parameters<StableStore["update"]>[0], RegExp][] = [
     [{ votedFor: 0 }, /votedFor must be a node id \(an integer ≥ 1\) or null, got 0/],
     [{ votedFor: 1.5 }, /votedFor must be a node id/],
-    [{ nodeId: "01" }, /nodeId must be a node id \(an integer ≥ 1\) or null, got "01"/],
+    [{ nodeId: "01" } as never, /nodeId must be a node id \(an integer ≥ 1\) or null, got "01"/],
     [{ nodeId: 0 }, /nodeId must be a node id/],
     [{ config: { servers: [] } as never }, /config: a configuration needs a members array/],
     [{ config: { members: [{ id: "1", address: "a:1", voter: true }] } as never }, /config: member 0: id must be an integer ≥ 1, got "1"/],
@@ -129,7 +129,7 @@ test("stable state: ids are numbers, the config a membership configuration; bad 
     [{ config: { members: [{ id: 1, address: "a:1" }] } as never }, /member 0 \(id 1\): voter must be true or false/],
   ];
   for (const [patch, message] of refused) await assert.rejects(store.update(patch), message, JSON.stringify(patch));
-  assert.deepEqual(store.get(), { currentTerm: 0, votedFor: 4, nodeId: "4", config: null });
+  assert.deepEqual(store.get(), { currentTerm: 0, votedFor: 4, nodeId: 4, config: null });
   const given = { members: [{ id: 1, address: "a:1", voter: true }] };
   await store.update({ config: given });
   given.members[0].address = "changed";
@@ -153,13 +153,13 @@ test("file stable store: a file an earlier version wrote (format 1, ids as text)
       { id: 3, address: "127.0.0.1:11003", voter: false },
     ];
     const old = await openFileStableStore(file);
-    assert.deepEqual(old.get(), { currentTerm: 7, votedFor: 3, nodeId: "2", config: { members } });
+    assert.deepEqual(old.get(), { currentTerm: 7, votedFor: 3, nodeId: 2, config: { members } });
     await old.update({ currentTerm: 8 });
     await old.close();
     const written = JSON.parse((await fs.readFile(file, "utf8")).split("\n")[1]);
     assert.deepEqual(written, { format: "uhaha-stable/2", currentTerm: 8, votedFor: 3, nodeId: 2, config: { members } });
     const again = await openFileStableStore(file);
-    assert.deepEqual(again.get(), { currentTerm: 8, votedFor: 3, nodeId: "2", config: { members } });
+    assert.deepEqual(again.get(), { currentTerm: 8, votedFor: 3, nodeId: 2, config: { members } });
     await again.close();
   } finally {
     await cleanup();

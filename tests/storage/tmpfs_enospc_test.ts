@@ -29,7 +29,7 @@ test("ENOSPC on a real 1 MiB tmpfs: the append fails, nothing acknowledged is lo
     const filler = path.join(dir, "filler");
     await fs.writeFile(filler, new Uint8Array(128 * 1024));
     const stable = await openFileStableStore(path.join(dir, "stable"), { logger: () => {} });
-    await stable.update({ currentTerm: 3, nodeId: "1" });
+    await stable.update({ currentTerm: 3, nodeId: 1 });
     const logDir = path.join(dir, "log");
     const { logger, lines } = recordingLogger();
     const log = await openFileLogStore(logDir, { logger, segmentBytes: 200 * 1024 });
