@@ -8,7 +8,7 @@ import type { App } from "../api/app.ts";
 import { type Client, type ClientConnection, type Dispatch, newClientId, remoteAddressOf } from "../server/client_connection.ts";
 import { argText } from "../server/command_table.ts";
 import type { ReplyValue } from "../api/reply.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../raft/logger.ts";
 import type { NodeContext } from "../commands/node_context.ts";
 
 /** The client a service's `send` runs as: authenticated, no socket of its own to reply on. */

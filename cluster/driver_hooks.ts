@@ -8,11 +8,11 @@ import type { ReplicatedMachine } from "../machine/machine.ts";
 import type { RoleKind } from "../raft/core/types.ts";
 import type { Applier } from "../raft/driver.ts";
 import { callHook } from "./app_hooks.ts";
-import type { Logger, RoleLetter } from "./logger.ts";
+import type { NodeLogger, RoleLetter } from "./logger.ts";
 
 const ROLE_LETTERS = { follower: "F", preCandidate: "C", candidate: "C", leader: "L" } as const satisfies Record<RoleKind, RoleLetter>;
 
-export function machineApplier(machine: ReplicatedMachine<unknown>, log: Logger): Applier {
+export function machineApplier(machine: ReplicatedMachine<unknown>, log: NodeLogger): Applier {
   return {
     apply: (data, index) => {
       const outcome = machine.apply(data);
@@ -26,7 +26,7 @@ export function machineApplier(machine: ReplicatedMachine<unknown>, log: Logger)
 }
 
 /** Reports each change of role, term or leader: the log and the app's stateChange hook. */
-export function roleReporter(app: App<unknown>, log: Logger) {
+export function roleReporter(app: App<unknown>, log: NodeLogger) {
   return ({ role, term, leaderId }: { role: RoleKind; term: number; leaderId: number }): void => {
     if (ROLE_LETTERS[role] !== log.role) {
       callHook(log, "stateChange", () => app.stateChange?.(role === "leader" ? "leader" : role === "follower" ? "follower" : "candidate"));

@@ -5,7 +5,7 @@
  * reaches it (`hintLeader`): a client that sees this node in the leader's
  * configuration and writes to it at once is redirected there.
  */
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../raft/logger.ts";
 import { respRequest } from "./resp_request.ts";
 
 export interface JoinOptions {

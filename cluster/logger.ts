@@ -4,6 +4,8 @@
  * letter and L the level mark.
  */
 
+import type { Logger } from "../raft/logger.ts";
+
 export const LOG_LEVELS = ["debug", "verb", "info", "warn", "silent"] as const;
 export type LogLevel = typeof LOG_LEVELS[number];
 
@@ -19,11 +21,8 @@ const MARKS: Record<Exclude<LogLevel, "silent">, string> = {
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-export interface Logger {
-  debug(message: string): void;
-  verb(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
+/** The node's log: the one Logger interface, plus the role letter its lines carry. */
+export interface NodeLogger extends Logger {
   /** The letter after the PID; the node updates it on role changes. */
   role: RoleLetter;
 }
@@ -51,9 +50,9 @@ export function formatLogLine(
 export function createLogger(
   level: LogLevel,
   write: (line: string) => void = (line) => process.stderr.write(line + "\n"),
-): Logger {
+): NodeLogger {
   const threshold = LOG_LEVELS.indexOf(level);
-  const logger: Logger = {
+  const logger: NodeLogger = {
     role: "S",
     debug: (message) => emit("debug", message),
     verb: (message) => emit("verb", message),

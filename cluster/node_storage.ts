@@ -11,7 +11,7 @@ import type { FileLogStore } from "../raft/storage/file_log_store.ts";
 import { openFileLogStore, openFileSnapshotStore, openFileStableStore } from "../raft/storage/mod.ts";
 import type { SnapshotStore } from "../raft/storage/snapshot_store.ts";
 import type { StableStore } from "../raft/storage/stable_store.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../raft/logger.ts";
 
 export interface NodeStorage {
   readonly dir: string;

@@ -9,7 +9,7 @@ import type { Service, ServiceApi } from "../api/app.ts";
 import { asError } from "../api/errors.ts";
 import type { Dispatch } from "../server/client_connection.ts";
 import { ServiceClient } from "./app_hooks.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../raft/logger.ts";
 
 const encoder = new TextEncoder();
 

@@ -24,7 +24,7 @@ import { callHook, connectionOpened } from "./app_hooks.ts";
 import { wireCommands } from "./command_wiring.ts";
 import { machineApplier, roleReporter } from "./driver_hooks.ts";
 import { joinCluster } from "./join.ts";
-import type { Logger } from "./logger.ts";
+import type { NodeLogger } from "./logger.ts";
 import { importRestoreSnapshot, type NodeStorage, openNodeStorage } from "./node_storage.ts";
 import { ServiceHost } from "./service_host.ts";
 import { StartupProgress } from "./startup_progress.ts";
@@ -67,7 +67,7 @@ const MAX_WRITES_PER_ENTRY = 256;
 /** How long stop() lets clients finish before cutting them. */
 const STOP_GRACE_MS = 5_000;
 
-export async function startClusterNode(app: App<unknown>, options: ClusterNodeOptions, log: Logger): Promise<RunningClusterNode> {
+export async function startClusterNode(app: App<unknown>, options: ClusterNodeOptions, log: NodeLogger): Promise<RunningClusterNode> {
   const appVersion = app.version ?? "0.0.0";
   announce(app, appVersion, options, log);
   const tls = readTlsFiles(options);
@@ -94,7 +94,7 @@ async function startOnStorage(
   app: App<unknown>,
   appVersion: string,
   options: ClusterNodeOptions,
-  log: Logger,
+  log: NodeLogger,
   storage: NodeStorage,
   server: RespServer,
   tls: boolean,
@@ -223,7 +223,7 @@ async function startOnStorage(
   return { port: server.port, stopped, stop };
 }
 
-function announce(app: App<unknown>, appVersion: string, options: ClusterNodeOptions, log: Logger): void {
+function announce(app: App<unknown>, appVersion: string, options: ClusterNodeOptions, log: NodeLogger): void {
   log.info(`starting ${app.name} version ${appVersion} (uhaha ${UHAHA_VERSION})`);
   const features = [
     options.tlsCertPath && "tls",
@@ -251,7 +251,7 @@ function readFlagFile(file: string, flag: string): string {
 }
 
 /** host:port for peers and redirects: --advertise, else the bound address (127.0.0.1 for every interface). */
-function advertisedAddress(options: ClusterNodeOptions, port: number, log: Logger): string {
+function advertisedAddress(options: ClusterNodeOptions, port: number, log: NodeLogger): string {
   const listenHost = options.listen.host === "" ? "0.0.0.0" : options.listen.host;
   log.info(`server listening at ${formatHostPort(listenHost, port)}`);
   if (options.advertise) return formatHostPort(options.advertise.host, options.advertise.port);
@@ -267,7 +267,7 @@ function startingMembership(
   storage: NodeStorage,
   options: ClusterNodeOptions,
   self: MembershipConfig,
-  log: Logger,
+  log: NodeLogger,
 ): { initialConfig: MembershipConfig; joining: boolean } {
   const saved = storage.stable.get();
   if (saved.nodeId !== null && saved.nodeId !== options.nodeId) {
@@ -283,7 +283,7 @@ function startingMembership(
 }
 
 /** How to reach the first node of a new cluster, and how to add the next. */
-function logBootstrapHint(listen: HostPort, port: number, advertise: string, log: Logger): void {
+function logBootstrapHint(listen: HostPort, port: number, advertise: string, log: NodeLogger): void {
   const next = formatHostPort(listen.host === "" ? "127.0.0.1" : listen.host, port + 1);
   log.info(`connect with: redis-cli -p ${port}; add a node: the same command with -n 2 -a ${next} -j ${advertise}`);
 }

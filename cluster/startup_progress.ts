@@ -3,7 +3,7 @@
  * current. Until it has applied what its log held at start-up it logs its
  * progress, and --openreads answers LOADING instead of stale data.
  */
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../raft/logger.ts";
 
 const PROGRESS_LOG_INTERVAL_MS = 1_000;
 

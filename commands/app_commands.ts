@@ -86,25 +86,22 @@ function intermediateView(node: NodeContext, conn: Client, rawArgs: readonly Uin
   };
 }
 
-/** One CommandSpec per app command (arity is the app's to check), plus the catch-all if any. */
+/**
+ * One CommandSpec per app command (arity is the app's to check), plus the
+ * catch-all if any. The app passed validateApp before a node was built.
+ */
 export function appCommandSpecs(
   node: NodeContext,
   batcher: WriteBatcher,
 ): { specs: CommandSpec[]; catchAll: CommandSpec | undefined } {
-  const toSpec = (name: string, command: Command<unknown>): CommandSpec => {
-    if (!["write", "read", "intermediate"].includes(command?.kind)) {
-      throw new TypeError(`command '${name}' has unknown kind '${(command as { kind?: unknown })?.kind}': use write, read or intermediate`);
-    }
-    if (typeof command.run !== "function") throw new TypeError(`command '${name}': run must be a function`);
-    return {
-      name,
-      arity: -1,
-      concurrency: command.kind === "intermediate" ? "exclusive" : command.kind,
-      group: node.app.name,
-      summary: `${node.app.name} ${command.kind} command`,
-      run: (conn, args) => runAppCommand(node, batcher, command, conn, args),
-    };
-  };
+  const toSpec = (name: string, command: Command<unknown>): CommandSpec => ({
+    name,
+    arity: -1,
+    concurrency: command.kind === "intermediate" ? "exclusive" : command.kind,
+    group: node.app.name,
+    summary: `${node.app.name} ${command.kind} command`,
+    run: (conn, args) => runAppCommand(node, batcher, command, conn, args),
+  });
   const specs: CommandSpec[] = [];
   let catchAll: CommandSpec | undefined;
   for (const [name, command] of Object.entries(node.app.commands)) {

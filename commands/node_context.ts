@@ -6,7 +6,7 @@ import type { Dispatch } from "../server/client_connection.ts";
 import type { ReplicatedMachine } from "../machine/machine.ts";
 import type { RaftDriver } from "../raft/driver.ts";
 import type { SnapshotStore } from "../raft/storage/snapshot_store.ts";
-import type { Logger } from "../cluster/logger.ts";
+import type { Logger } from "../raft/logger.ts";
 
 export interface NodeContext {
   readonly app: App<unknown>;
