@@ -1,8 +1,9 @@
 /**
  * The Raft driver: the I/O edge around the pure core. It ticks the core on
  * a timer, feeds it peer messages, and runs each Ready in the order Raft
- * requires — persist (log, then term/vote), send, apply, advance — and it
- * turns proposals and reads into promises for the layers above.
+ * requires — persist (log, then term/vote), send, apply, advance (entries
+ * committed and durable already are applied first) — and it turns
+ * proposals and reads into promises for the layers above.
  *
  * Its other concerns have files of their own: the options and their
  * defaults (driver_options.ts), persisting a Ready (ready_persistence.ts),
@@ -232,6 +233,7 @@ export class RaftDriver {
         while (this.#running() && this.#core.hasReady()) {
           this.#reads.closeBatch();
           const ready = this.#core.ready();
+          this.#machine.applyDurable(ready);
           // Nothing of a Ready that failed to persist is sent, applied or advanced: its core is dropped on resuming.
           if (!(await this.#persist(ready))) break;
           // The transport must know a new member before this Ready's first append to it (PeerBook).

@@ -5,7 +5,7 @@
  * (the applier threw: a bug) from a failure to read a stored snapshot.
  */
 import { EntryKind, type LogEntry } from "./log_entry.ts";
-import type { SnapshotMeta } from "./core/types.ts";
+import type { Ready, SnapshotMeta } from "./core/types.ts";
 import type { Applier } from "./driver_seams.ts";
 import { NodeStoppedError } from "./errors.ts";
 import type { PendingProposals } from "./pending_requests.ts";
@@ -37,12 +37,14 @@ export class MachineFeed {
   }
 
   /**
-   * Applies committed entries, in order; each proposer learns its entry's
-   * result. Throws NodeStoppedError ("applier") if the machine throws: the
-   * entry stays unapplied and nothing after it may be applied.
+   * Applies committed entries, in order, skipping those the machine holds
+   * already; each proposer learns its entry's result. Throws
+   * NodeStoppedError ("applier") if the machine throws: the entry stays
+   * unapplied and nothing after it may be applied.
    */
   apply(entries: readonly LogEntry[]): void {
     for (const entry of entries) {
+      if (entry.index <= this.#index) continue;
       let result: unknown = undefined;
       if (entry.kind === EntryKind.Command) {
         try {
@@ -54,6 +56,18 @@ export class MachineFeed {
       this.#index = entry.index;
       this.#proposals.applied(entry.index, entry.term, result);
     }
+  }
+
+  /**
+   * Applies those of `ready`'s committed entries that are on disk here
+   * already (below its first new entry), before its own writes: their
+   * results need not wait for the Ready's fsync (etcd-io/raft allows the
+   * same). The rest are applied after the Ready is persisted.
+   */
+  applyDurable(ready: Ready): void {
+    if (ready.snapshot || ready.committedEntries.length === 0) return;
+    const firstNew = ready.entries.length > 0 ? ready.entries[0].index : Infinity;
+    this.apply(ready.committedEntries.filter((entry) => entry.index < firstNew));
   }
 
   /**
