@@ -228,3 +228,43 @@ describe("the kvdb example", () => {
     assert.deepEqual(replies, ["+OK", "$1"]);
   });
 });
+
+describe("per-connection order through a leader kill", () => {
+  after(() => cleanup());
+
+  test("4 clients pipelining SET v1; GET; SET v2; GET: every acknowledged SET is read by the GET after it", { timeout: 90_000 }, async (t) => {
+    const cluster = await startCluster(ORDER_EXAMPLE, 3);
+    let leader = await cluster.leader();
+    await firstWrite(cluster.client(leader), "SET", "warm", "up");
+    let checked = 0;
+    const violations: string[] = [];
+    const stopAt = Date.now() + 8_000;
+    const client = async (id: number) => {
+      for (let round = 0; Date.now() < stopAt; round++) {
+        const [v1, v2] = [`${id}.${round}.a`, `${id}.${round}.b`];
+        const key = `kill:${id}`;
+        const pipeline = [["SET", key, v1], ["GET", key], ["SET", key, v2], ["GET", key]];
+        let replies: string[];
+        try {
+          replies = await exchange(leader.port, [encodePipeline(pipeline)], 4);
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 20)); // the leader is gone: the test finds the next
+          continue;
+        }
+        for (const [set, get, value] of [[0, 1, v1], [2, 3, v2]] as const) {
+          if (replies[set] !== "+OK" || replies[get].startsWith("-")) continue;
+          checked++;
+          if (replies[get] !== `$${value}`) violations.push(`${key}: SET ${value} acknowledged, then GET read ${replies[get]}`);
+        }
+      }
+    };
+    const clients = [1, 2, 3, 4].map(client);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await leader.process.kill("SIGKILL");
+    leader = await cluster.leader(30_000);
+    await Promise.all(clients);
+    t.diagnostic(`${checked} acknowledged SETs each followed by a GET that read them; ${violations.length} not`);
+    assert.deepEqual(violations, []);
+    assert.ok(checked > 100, `only ${checked} acknowledged SETs were checked`);
+  });
+});
