@@ -249,7 +249,7 @@ export class RaftDriver {
     } finally {
       this.#pumping = false;
     }
-    this.#snapshotPolicy.applied(this.#core.appliedIndex);
+    this.#snapshotPolicy.applied(this.#core.appliedIndex, this.#machine.appliedBytes);
   }
 
   /**

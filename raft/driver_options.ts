@@ -25,6 +25,12 @@ export interface DriverTunables {
   /** Take a snapshot once this many entries were applied since the last one. Default 8192. */
   readonly snapshotThresholdEntries: number;
   /**
+   * Also once entries holding this many bytes of commands were applied
+   * since the last: the log since the last snapshots is held in memory, and
+   * batched writes fill 8192 entries with hundreds of MB. Default 32 MiB.
+   */
+  readonly snapshotThresholdBytes: number;
+  /**
    * Also take one this often, in ms, when anything was applied since the
    * last, so a quiet node's log and restart replay stay short. Default 120000.
    */
@@ -46,6 +52,7 @@ export const DRIVER_DEFAULTS: DriverTunables = Object.freeze({
   tickMs: 100,
   electionTicks: 10,
   snapshotThresholdEntries: 8192,
+  snapshotThresholdBytes: 32 * 1024 * 1024,
   snapshotIntervalMs: 120_000,
   proposalTimeoutMs: 10_000,
   storageRetryMaxMs: 2_000,
@@ -80,6 +87,7 @@ const RULES: { readonly [K in keyof DriverTunables]: { readonly min: number; rea
   tickMs: { min: 1, max: MAX_TIMER_MS },
   electionTicks: { min: 2, max: Number.MAX_SAFE_INTEGER },
   snapshotThresholdEntries: { min: 1, max: Number.MAX_SAFE_INTEGER },
+  snapshotThresholdBytes: { min: 1, max: Number.MAX_SAFE_INTEGER },
   snapshotIntervalMs: { min: 1, max: MAX_TIMER_MS },
   proposalTimeoutMs: { min: 1, max: MAX_TIMER_MS },
   storageRetryMaxMs: { min: 1, max: MAX_TIMER_MS },

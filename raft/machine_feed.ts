@@ -31,6 +31,12 @@ export class MachineFeed {
     return this.#index;
   }
 
+  /** Bytes of entry data applied since this node started (the snapshot policy's measure). */
+  get appliedBytes(): number {
+    return this.#appliedBytes;
+  }
+  #appliedBytes = 0;
+
   /** The machine holds the state up to `index` already (restored by loadDurableState). */
   rebase(index: number): void {
     this.#index = index;
@@ -54,6 +60,7 @@ export class MachineFeed {
         }
       }
       this.#index = entry.index;
+      this.#appliedBytes += entry.data.length;
       this.#proposals.applied(entry.index, entry.term, result);
     }
   }

@@ -1,6 +1,8 @@
 /**
- * When to take a snapshot: once `thresholdEntries` entries were applied
- * since the last one, and every `intervalMs` when anything at all was, so
+ * When to take a snapshot: once `thresholdEntries` entries, or entries
+ * holding `thresholdBytes` bytes, were applied since the last one (the log
+ * since the last snapshots is what a node holds in memory), and every
+ * `intervalMs` when anything at all was, so
  * a quiet node's log and restart replay stay short too. It only decides;
  * the Snapshotter takes them. Driven by the driver's notifications of what
  * is applied, plus its own interval timer.
@@ -12,6 +14,8 @@ import type { Snapshotter } from "./snapshotter.ts";
 export interface SnapshotPolicyOptions {
   /** Take one once this many entries were applied since the last. */
   readonly snapshotThresholdEntries: number;
+  /** Take one once entries holding this many bytes were applied since the last. */
+  readonly snapshotThresholdBytes: number;
   /** Take one this often, in ms, when anything was applied since the last. */
   readonly snapshotIntervalMs: number;
   readonly logger: Logger;
@@ -22,6 +26,12 @@ export class SnapshotPolicy {
   readonly #snapshotter: Pick<Snapshotter, "lastIndex" | "busy" | "take">;
   readonly #mayTake: () => boolean;
   #appliedIndex = 0;
+  #appliedBytes = 0;
+  /** appliedBytes as of the newest snapshot, and that snapshot's index. */
+  #bytesAtSnapshot = 0;
+  #seenSnapshotIndex: number;
+  /** appliedBytes when this policy last asked for a snapshot (what it will hold). */
+  #bytesAtRequest: number | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   /** `mayTake` is false while the node may not write (closed, or paused by a storage failure). */
@@ -29,6 +39,7 @@ export class SnapshotPolicy {
     this.#o = options;
     this.#snapshotter = snapshotter;
     this.#mayTake = mayTake;
+    this.#seenSnapshotIndex = snapshotter.lastIndex;
   }
 
   /** Starts the interval timer. */
@@ -36,10 +47,18 @@ export class SnapshotPolicy {
     this.#timer ??= setInterval(() => this.#consider(1), this.#o.snapshotIntervalMs);
   }
 
-  /** Entries up to `appliedIndex` are applied, and the core knows it. */
-  applied(appliedIndex: number): void {
+  /** Entries up to `appliedIndex` are applied, and the core knows it; `appliedBytes` counts their data since start. */
+  applied(appliedIndex: number, appliedBytes: number): void {
     this.#appliedIndex = appliedIndex;
-    this.#consider(this.#o.snapshotThresholdEntries);
+    this.#appliedBytes = appliedBytes;
+    if (this.#snapshotter.lastIndex !== this.#seenSnapshotIndex) {
+      // A new snapshot: ours holds what was applied when we asked; another (RAFT SNAPSHOT NOW) about what is now.
+      this.#seenSnapshotIndex = this.#snapshotter.lastIndex;
+      this.#bytesAtSnapshot = this.#bytesAtRequest ?? appliedBytes;
+      this.#bytesAtRequest = undefined;
+    }
+    const bytesReached = appliedBytes - this.#bytesAtSnapshot >= this.#o.snapshotThresholdBytes;
+    this.#consider(bytesReached ? 1 : this.#o.snapshotThresholdEntries);
   }
 
   stop(): void {
@@ -52,6 +71,7 @@ export class SnapshotPolicy {
     const snapshotter = this.#snapshotter;
     if (snapshotter.busy || !this.#mayTake()) return;
     if (this.#appliedIndex - snapshotter.lastIndex < entries) return;
+    this.#bytesAtRequest = this.#appliedBytes;
     snapshotter.take().catch((error) => this.#o.logger.warn(`automatic snapshot failed: ${error.message}`));
   }
 }

@@ -22,10 +22,10 @@ const quiet = { debug() {}, verb() {}, info() {}, warn() {} };
 test("snapshot policy: one snapshot per threshold of applied entries, none while busy or not allowed", () => {
   const snapshotter = new FakeSnapshotter();
   let allowed = true;
-  const policy = new SnapshotPolicy({ snapshotThresholdEntries: 10, snapshotIntervalMs: 3_600_000, logger: quiet }, snapshotter, () => allowed);
+  const policy = new SnapshotPolicy({ snapshotThresholdEntries: 10, snapshotThresholdBytes: 1_000_000, snapshotIntervalMs: 3_600_000, logger: quiet }, snapshotter, () => allowed);
   const applied = (index: number) => {
     snapshotter.appliedIndex = index;
-    policy.applied(index);
+    policy.applied(index, index);
   };
   applied(9);
   assert.deepEqual(snapshotter.taken, []);
@@ -49,21 +49,42 @@ test("snapshot policy: the interval takes one when anything at all was applied s
   const snapshotter = new FakeSnapshotter();
   const lines: string[] = [];
   const logger = { ...quiet, warn: (line: string) => void lines.push(line) };
-  const policy = new SnapshotPolicy({ snapshotThresholdEntries: 1000, snapshotIntervalMs: 5, logger }, snapshotter, () => true);
+  const policy = new SnapshotPolicy({ snapshotThresholdEntries: 1000, snapshotThresholdBytes: 1_000_000, snapshotIntervalMs: 5, logger }, snapshotter, () => true);
   policy.start();
   try {
     await new Promise((resolve) => setTimeout(resolve, 30));
     assert.deepEqual(snapshotter.taken, [], "nothing applied: nothing to snapshot");
     snapshotter.appliedIndex = 3;
-    policy.applied(3);
+    policy.applied(3, 3);
     assert.deepEqual(snapshotter.taken, [], "below the threshold");
     while (snapshotter.taken.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     assert.deepEqual(snapshotter.taken, [3]);
     snapshotter.take = () => Promise.reject(new Error("disk gone"));
-    policy.applied(4);
+    policy.applied(4, 4);
     while (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     assert.equal(lines[0], "automatic snapshot failed: disk gone");
   } finally {
     policy.stop();
   }
+});
+
+test("snapshot policy: entries holding the byte threshold take one even below the entry threshold", () => {
+  const snapshotter = new FakeSnapshotter();
+  const policy = new SnapshotPolicy(
+    { snapshotThresholdEntries: 1000, snapshotThresholdBytes: 5_000, snapshotIntervalMs: 3_600_000, logger: quiet },
+    snapshotter,
+    () => true,
+  );
+  const applied = (index: number, bytes: number) => {
+    snapshotter.appliedIndex = index;
+    policy.applied(index, bytes);
+  };
+  applied(3, 4_999);
+  assert.deepEqual(snapshotter.taken, []);
+  applied(4, 5_000);
+  assert.deepEqual(snapshotter.taken, [4], "5,000 bytes in 4 entries");
+  applied(5, 9_999);
+  assert.deepEqual(snapshotter.taken, [4], "bytes count again from the snapshot");
+  applied(6, 10_000);
+  assert.deepEqual(snapshotter.taken, [4, 6]);
 });
