@@ -74,7 +74,7 @@ export class RaftDriver {
     this.#stateChanges = new StateChanges(options.onStateChange);
     this.#proposals = new PendingProposals(options.proposalTimeoutMs);
     this.#machine = new MachineFeed(options.applier, options.snapshots, this.#proposals, machineIndex);
-    const source = { core: () => this.#core, machineIndex: () => this.#machine.index, readyLoopDone: () => this.#pumpDone };
+    const source = { core: () => this.#core, machineIndex: () => this.#machine.index };
     this.#snapshotter = new Snapshotter(source, options, snapshotIndex);
     this.#snapshotPolicy = new SnapshotPolicy(options, this.#snapshotter, () => !this.#closed && !this.#recovery.failure);
     this.#recovery = new OutageRecovery(options, {

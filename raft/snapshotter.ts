@@ -18,8 +18,6 @@ export interface SnapshotSource {
   core(): RaftNode;
   /** Index of the last entry the machine applied. */
   machineIndex(): number;
-  /** Resolves when the Ready loop's current run has finished. */
-  readyLoopDone(): Promise<void>;
 }
 
 export interface SnapshotterParts {
@@ -70,9 +68,9 @@ export class Snapshotter {
 
   async #take(): Promise<SnapshotInfo> {
     const { applier, snapshots, log, logger } = this.#parts;
-    // Entries applied to the machine but not yet advance()d are unknown to the
-    // core; let the Ready loop catch up, then snapshot with no await between.
-    while (this.#source.machineIndex() > this.#source.core().appliedIndex) await this.#source.readyLoopDone();
+    // The machine may be ahead of the core's applied index (entries applied
+    // before their Ready is advance()d), never of its commit index. No await
+    // from here to the machine's snapshot: it must be the state at `index`.
     const index = this.#source.machineIndex();
     // The configuration in effect at `index`, not the latest appended one
     // (a membership change may still be in flight).

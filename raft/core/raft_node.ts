@@ -128,12 +128,13 @@ export class RaftNode {
    * The metadata a snapshot of the state machine at `index` must carry: the
    * term of that entry and the configuration in effect there (which may
    * differ from `config`, the latest one, when a change is still in flight).
-   * `index` must be between the current snapshot's index and the applied index.
+   * `index` must be between the current snapshot's index and the commit
+   * index (the driver applies committed entries before they are advance()d).
    */
   snapshotMetaAt(index: number): SnapshotMeta {
     const log = this.#r.log;
-    if (index > log.applied) {
-      throw new RangeError(`snapshot at ${index}: must be ≤ the applied index ${log.applied}`);
+    if (index > log.committed) {
+      throw new RangeError(`snapshot at ${index}: must be ≤ the commit index ${log.committed}`);
     }
     if (index === log.snapshot.index) return log.snapshot;
     if (index < log.snapshot.index) {
