@@ -265,7 +265,8 @@ export class FileLogStore implements LogStore {
       for (const op of accepted) op.reject(this.#failure);
       return;
     }
-    const run = encodeRun(accepted.flatMap((op) => op.entries), seg.size);
+    const written = accepted.flatMap((op) => op.entries);
+    const run = encodeRun(written, seg.size);
     try {
       await this.#io.writeAll(this.#fd, run.bytes, seg.size);
       if (this.#sync) await this.#io.datasync(this.#fd);
@@ -281,7 +282,8 @@ export class FileLogStore implements LogStore {
       seg.offsets.push(run.offsets[i]);
       seg.terms.push(run.entries[i].term);
     }
-    this.#cache.append(run.entries);
+    // The very entries given (the core holds them too), not views of the encoded run: one copy in memory, not two.
+    this.#cache.append(written);
     for (const op of accepted) op.resolve();
   }
 

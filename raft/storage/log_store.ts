@@ -13,6 +13,8 @@ import type { LogEntry } from "../log_entry.ts";
  * resolves, and by then it is durable (unless the store was opened with
  * `nosync`). So a reader only ever sees durable entries; the caller keeps
  * its own copy of entries it has handed to `append` until they resolve.
+ * A store may keep (and hand out again) the entries it was given rather
+ * than copies: nobody mutates an entry's data once appended.
  *
  * Indexes and terms start at 1. An empty log has lastIndex = firstIndex - 1.
  */
