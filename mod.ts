@@ -31,6 +31,8 @@ export type {
   Args,
   Command,
   CommandEvent,
+  CommandFlag,
+  CommandInfo,
   ConnectionInfo,
   ConnectionStream,
   Intermediate,

@@ -104,11 +104,48 @@ export interface CommandEvent {
 export type Args = readonly string[];
 
 /**
+ * A flag a command may declare, as Redis's `COMMAND INFO` reports it. A
+ * `write` command is reported "write" and a `read` command "readonly"
+ * without declaring it; an intermediate command has no flag unless it
+ * declares one (say "write" when it rewrites itself into a write).
+ */
+export type CommandFlag =
+  | "write"
+  | "readonly"
+  | "denyoom"
+  | "admin"
+  | "pubsub"
+  | "noscript"
+  | "random"
+  | "loading"
+  | "stale"
+  | "fast"
+  | "blocking";
+
+/** What a command may declare besides its kind and handler: Redis's `COMMAND INFO` fields. */
+export interface CommandInfo {
+  /**
+   * How many arguments the command takes, counting its name, as Redis
+   * counts them: `n` means exactly n, `-n` at least n (GET key is 2, DEL
+   * key [key …] is -2). Default -1: any count reaches `run`.
+   *
+   * A wrong count is answered `ERR wrong number of arguments for '<cmd>'
+   * command` when the command arrives, before `run` and, as in Redis,
+   * before a follower's MOVED redirect. It is not checked again when the
+   * log is applied, so changing an arity never changes what an existing
+   * log replays to.
+   */
+  readonly arity?: number;
+  /** Flags for `COMMAND INFO`, besides the one the kind implies (see CommandFlag). */
+  readonly flags?: readonly CommandFlag[];
+}
+
+/**
  * One command of an App: `write` (replicated through the log), `read`
  * (answered from the data, linearizable by default) or `intermediate` (on
- * the connection, outside the log).
+ * the connection, outside the log), with its optional CommandInfo.
  */
-export type Command<D> =
+export type Command<D> = CommandInfo & (
   | {
     /** Goes through the Raft log; runs on every replica. */
     readonly kind: "write";
@@ -123,7 +160,8 @@ export type Command<D> =
     /** Runs on the connection, outside the log; may be async. */
     readonly kind: "intermediate";
     readonly run: (c: Intermediate, args: Args) => ReplyValue | Rewrite | Promise<ReplyValue | Rewrite>;
-  };
+  }
+);
 
 /**
  * How an app's data becomes a snapshot and back: as JSON, or with the app's

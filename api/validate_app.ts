@@ -5,9 +5,24 @@
  * built against another version) before it can fail later, e.g. at the
  * first snapshot.
  */
-import type { App, Command } from "./app.ts";
+import type { App, Command, CommandFlag } from "./app.ts";
 
 const COMMAND_KINDS: readonly string[] = ["write", "read", "intermediate"];
+
+/** Every CommandFlag (a Record, so that a flag added to the type must be added here). */
+const COMMAND_FLAGS: Readonly<Record<CommandFlag, true>> = {
+  write: true,
+  readonly: true,
+  denyoom: true,
+  admin: true,
+  pubsub: true,
+  noscript: true,
+  random: true,
+  loading: true,
+  stale: true,
+  fast: true,
+  blocking: true,
+};
 
 /** What is wrong with `value` (a module's default export, or `main`'s argument) as an App, or undefined when nothing is. */
 export function validateApp(value: unknown): string | undefined {
@@ -26,6 +41,27 @@ export function validateApp(value: unknown): string | undefined {
       return `command '${name}' has unknown kind '${command?.kind}': use write, read or intermediate`;
     }
     if (typeof command?.run !== "function") return `command '${name}': run is not a function`;
+    const problem = commandInfoProblem(command as Command<unknown>);
+    if (problem) return `command '${name}': ${problem}`;
   }
+  return undefined;
+}
+
+/** What is wrong with a command's arity and flags, or undefined. */
+function commandInfoProblem(command: Command<unknown>): string | undefined {
+  const { arity, flags, kind } = command;
+  if (arity !== undefined && (!Number.isSafeInteger(arity) || arity === 0)) {
+    return `arity must be a non-zero integer (n: exactly n arguments counting the name, -n: at least n), got ${String(arity)}`;
+  }
+  if (flags === undefined) return undefined;
+  if (!Array.isArray(flags)) return "flags must be an array of COMMAND INFO flags";
+  for (const flag of flags) {
+    if (!Object.hasOwn(COMMAND_FLAGS, flag)) {
+      return `unknown flag '${String(flag)}': use ${Object.keys(COMMAND_FLAGS).join(", ")}`;
+    }
+  }
+  if (kind === "write" && flags.includes("readonly")) return "a write command cannot be flagged readonly";
+  if (kind === "read" && flags.includes("write")) return "a read command cannot be flagged write";
+  if (flags.includes("write") && flags.includes("readonly")) return "flags write and readonly exclude each other";
   return undefined;
 }

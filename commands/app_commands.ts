@@ -16,7 +16,6 @@ import { leaderRedirect, toClientError } from "./client_errors.ts";
 
 const encoder = new TextEncoder();
 
-
 export function runAppCommand(
   node: NodeContext,
   batcher: WriteBatcher,
@@ -87,8 +86,11 @@ function intermediateView(node: NodeContext, conn: Client, rawArgs: readonly Uin
 }
 
 /**
- * One CommandSpec per app command (arity is the app's to check), plus the
- * catch-all if any. The app passed validateApp before a node was built.
+ * One CommandSpec per app command, with the arity it declares (default -1:
+ * any count) and its COMMAND INFO flags, plus the catch-all if any. The
+ * dispatcher checks the arity before `run`, so before a follower's MOVED,
+ * as Redis checks arity before a cluster redirect. The app passed
+ * validateApp before a node was built.
  */
 export function appCommandSpecs(
   node: NodeContext,
@@ -96,7 +98,8 @@ export function appCommandSpecs(
 ): { specs: CommandSpec[]; catchAll: CommandSpec | undefined } {
   const toSpec = (name: string, command: Command<unknown>): CommandSpec => ({
     name,
-    arity: -1,
+    arity: command.arity ?? -1,
+    flags: commandFlags(command),
     concurrency: command.kind === "intermediate" ? "exclusive" : command.kind,
     group: node.app.name,
     summary: `${node.app.name} ${command.kind} command`,
@@ -109,4 +112,10 @@ export function appCommandSpecs(
     else specs.push(toSpec(name.toLowerCase(), command));
   }
   return { specs, catchAll };
+}
+
+/** The flags COMMAND INFO reports: the one the kind implies (write, readonly), then those declared. */
+function commandFlags(command: Command<unknown>): string[] {
+  const implied = command.kind === "write" ? ["write"] : command.kind === "read" ? ["readonly"] : [];
+  return [...new Set<string>([...implied, ...(command.flags ?? [])])];
 }

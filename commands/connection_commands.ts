@@ -186,6 +186,6 @@ function describeCommands(table: CommandTable, args: string[]): ReplyValue {
 
 /** The classic six-field COMMAND INFO entry. */
 function commandInfo(spec: CommandSpec): ReplyValue {
-  const flags = spec.allowedUnauthenticated ? [resp.simple("no-auth")] : [];
+  const flags = [...(spec.flags ?? []), ...(spec.allowedUnauthenticated ? ["no-auth"] : [])].map(resp.simple);
   return [spec.name, resp.int(spec.arity), flags, resp.int(0), resp.int(0), resp.int(0)];
 }

@@ -7,7 +7,6 @@ import { kvdbHttp } from "./lib/kvdb_http.ts";
 import { monitorLine } from "./lib/monitor_line.ts";
 import { QUOTES } from "./lib/quotes.ts";
 
-const wrongArity = (args: Args) => new Error(`wrong number of arguments for '${args[0].toLowerCase()}' command`);
 const syntaxError = () => new Error("syntax error");
 
 /** Longest EX accepted: 100 years, so expiry times stay far inside int64 ns. */
@@ -23,7 +22,6 @@ function secondsToNs(text: string): bigint | undefined {
 
 // SET key value [EX seconds]
 function set(m: Machine<KvData>, args: Args) {
-  if (args.length < 3) return wrongArity(args);
   let ttl = 0n;
   for (let i = 3; i < args.length; i++) {
     if (args[i].toLowerCase() !== "ex" || i + 1 === args.length) return syntaxError();
@@ -45,28 +43,27 @@ export default {
   restore: decodeKv,
   // Expiry is deterministic: every replica sweeps at the same machine times.
   tick: (m) => void sweepExpired(m.data, m.now()),
+  // Each arity counts the name, as Redis's: n is exactly n arguments, -n at
+  // least n. The node answers a wrong count before the handler runs.
   commands: {
-    set: { kind: "write", run: set },
+    set: { kind: "write", arity: -3, run: set },
     // DEL key [key …]
     del: {
       kind: "write",
+      arity: -2,
       run: (m, args) => {
-        if (args.length < 2) return wrongArity(args);
         let deleted = 0;
         for (const key of args.slice(1)) if (deleteKey(m.data, key, m.now())) deleted++;
         return resp.int(deleted);
       },
     },
     // GET key — a key past its expiry is absent even before the next sweep.
-    get: {
-      kind: "read",
-      run: (m, args) => (args.length !== 2 ? wrongArity(args) : getLive(m.data, args[1], m.now())?.value ?? null),
-    },
+    get: { kind: "read", arity: 2, flags: ["fast"], run: (m, args) => getLive(m.data, args[1], m.now())?.value ?? null },
     // KEYS pattern — glob, sorted.
     keys: {
       kind: "read",
+      arity: 2,
       run: (m, args) => {
-        if (args.length !== 2) return wrongArity(args);
         const now = m.now();
         const keys: string[] = [];
         for (const key of m.data.keys.keys()) {
@@ -75,15 +72,13 @@ export default {
         return keys.sort();
       },
     },
-    dbsize: {
-      kind: "read",
-      run: (m, args) => (args.length !== 1 ? wrongArity(args) : resp.int(liveCount(m.data, m.now()))),
-    },
+    dbsize: { kind: "read", arity: 1, flags: ["fast"], run: (m) => resp.int(liveCount(m.data, m.now())) },
     // MONITOR — +OK, then every command any client sends to this node.
     monitor: {
       kind: "intermediate",
-      run: (c, args) => {
-        if (args.length !== 1) return wrongArity(args);
+      arity: 1,
+      flags: ["admin"],
+      run: (c) => {
         const stream = c.takeOver();
         c.observeCommands((event) => stream.push(resp.simple(monitorLine(event))));
         return resp.ok;
@@ -92,8 +87,9 @@ export default {
     // SETRANDQUOTE key — picks a quote outside the log, then becomes SET key quote.
     setrandquote: {
       kind: "intermediate",
+      arity: 2,
+      flags: ["write", "random"],
       run: (c, args) => {
-        if (args.length !== 2) return wrongArity(args);
         const quote = QUOTES[Math.floor(Math.random() * QUOTES.length)];
         return c.rewrite(["SET", args[1], quote]);
       },

@@ -8,6 +8,7 @@ export default {
   initialData: () => ({ ticket: 0 }),
   jsonSnapshots: true,
   commands: {
-    ticket: { kind: "write", run: (m) => ++m.data.ticket },
+    // Any number of arguments, ignored, as in uhaha's ticket example.
+    ticket: { kind: "write", arity: -1, run: (m) => ++m.data.ticket },
   },
 } satisfies App<{ ticket: number }>;

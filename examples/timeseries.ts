@@ -6,7 +6,6 @@ import { formatDuration, parseDuration } from "./lib/duration.ts";
 import { dropBefore, insertPoint, MAX_TIMESTAMP, pointKey, pointsOf, queryPoints, type SeriesData } from "./lib/series.ts";
 
 const DEFAULT_RETAIN_NS = 7n * 24n * 3_600_000_000_000n;
-const wrongArity = (args: Args) => new Error(`wrong number of arguments for '${args[0].toLowerCase()}' command`);
 const syntaxError = () => new Error("syntax error");
 
 /** `now`, unix ns, or a duration relative to now (`-5m`, `-1h30m`). */
@@ -43,7 +42,6 @@ function validField(field: string): boolean {
 
 // WRITE measurement timestamp field=value [field=value …]
 function write(m: Machine<SeriesData>, args: Args) {
-  if (args.length < 4) return wrongArity(args);
   const fields = args.slice(3).flatMap((arg) => arg.split(","));
   if (!validName(args[1]) || !fields.every(validField)) return syntaxError();
   const ns = parseTimestamp(m.now(), args[2]);
@@ -54,7 +52,6 @@ function write(m: Machine<SeriesData>, args: Args) {
 
 // QUERY measurement start end limit — points with start ≤ time ≤ end, oldest first; limit may be "all".
 function query(m: Machine<SeriesData>, args: Args) {
-  if (args.length !== 5) return wrongArity(args);
   if (!validName(args[1])) return syntaxError();
   const start = parseTimestamp(m.now(), args[2]);
   if (start instanceof Error) return start;
@@ -65,10 +62,10 @@ function query(m: Machine<SeriesData>, args: Args) {
   return queryPoints(pointsOf(m.data, args[1], false) ?? [], args[1], start, end, limit);
 }
 
-// RETAIN [duration]
+// RETAIN [duration] — one or two arguments, which an arity cannot say: -1, and more is checked here.
 function retain(m: Machine<SeriesData>, args: Args) {
   if (args.length === 1) return formatDuration(BigInt(m.data.retainNs));
-  if (args.length !== 2) return wrongArity(args);
+  if (args.length !== 2) return new Error("wrong number of arguments for 'retain' command");
   const ns = parseDuration(args[1]);
   if (ns === undefined || ns < 0n) return syntaxError();
   m.data.retainNs = String(ns);
@@ -83,14 +80,16 @@ export default {
   tick: (m) => {
     m.data.totalDels += dropBefore(m.data, m.now() - BigInt(m.data.retainNs));
   },
+  // Each arity counts the name, as Redis's: n is exactly n arguments, -n at
+  // least n. The node answers a wrong count before the handler runs.
   commands: {
-    write: { kind: "write", run: write },
-    query: { kind: "read", run: query },
-    retain: { kind: "write", run: retain },
+    write: { kind: "write", arity: -4, run: write },
+    query: { kind: "read", arity: 5, run: query },
+    retain: { kind: "write", arity: -1, run: retain },
     stats: {
       kind: "read",
-      run: (m, args) => {
-        if (args.length !== 1) return wrongArity(args);
+      arity: 1,
+      run: (m) => {
         const db = m.data;
         const points = Object.values(db.measurements).reduce((sum, list) => sum + list.length, 0);
         return {

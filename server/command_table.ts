@@ -22,6 +22,8 @@ export interface CommandSpec {
    * command and holds back every later one.
    */
   readonly concurrency?: Concurrency;
+  /** COMMAND INFO flags, e.g. "write", "readonly" ("no-auth" is added for allowedUnauthenticated). */
+  readonly flags?: readonly string[];
   /** May run before AUTH (AUTH, HELLO, QUIT). */
   readonly allowedUnauthenticated?: boolean;
   readonly run: (conn: Client, args: Uint8Array[]) => ReplyValue | Promise<ReplyValue>;

@@ -1,5 +1,6 @@
 /**
- * validateApp, the one check of an App: table-driven over bad apps, and
+ * validateApp, the one check of an App: table-driven over bad apps (commands'
+ * arity and flags included), and
  * `main(app)`'s path (runNode) refusing an app without snapshot options —
  * which used to start and then crash at its first snapshot.
  */
@@ -26,7 +27,25 @@ const cases: Array<[string, unknown, RegExp | undefined]> = [
   ["both snapshot options", { ...base, jsonSnapshots: true, snapshot: () => new Uint8Array(), restore: () => ({}) }, /choose one/],
   ["an unknown kind", { ...base, jsonSnapshots: true, commands: { x: { kind: "sometimes", run: () => 1 } } }, /command 'x' has unknown kind 'sometimes'/],
   ["a command without run", { ...base, jsonSnapshots: true, commands: { x: { kind: "write" } } }, /command 'x': run is not a function/],
+  ...arityAndFlagCases(),
 ];
+
+/** A command's arity (a non-zero integer) and its flags (known, and not against its kind). */
+function arityAndFlagCases(): Array<[string, unknown, RegExp | undefined]> {
+  const withCommand = (command: Record<string, unknown>) => ({ ...base, jsonSnapshots: true, commands: { x: { run: () => null, ...command } } });
+  return [
+    ["arity n and -n", { ...base, jsonSnapshots: true, commands: { a: { kind: "read", arity: 2, run: () => null }, b: { kind: "write", arity: -1, run: () => null } } }, undefined],
+    ["flags", withCommand({ kind: "intermediate", arity: 1, flags: ["write", "random"] }), undefined],
+    ["arity 0", withCommand({ kind: "read", arity: 0 }), /command 'x': arity must be a non-zero integer .*got 0/],
+    ["a fractional arity", withCommand({ kind: "read", arity: 1.5 }), /arity must be a non-zero integer .*got 1.5/],
+    ["a text arity", withCommand({ kind: "read", arity: "2" }), /arity must be a non-zero integer .*got 2/],
+    ["flags not an array", withCommand({ kind: "read", flags: "fast" }), /command 'x': flags must be an array/],
+    ["an unknown flag", withCommand({ kind: "read", flags: ["fast", "quick"] }), /command 'x': unknown flag 'quick': use write, readonly, /],
+    ["a readonly write", withCommand({ kind: "write", flags: ["readonly"] }), /a write command cannot be flagged readonly/],
+    ["a read flagged write", withCommand({ kind: "read", flags: ["write"] }), /a read command cannot be flagged write/],
+    ["write and readonly", withCommand({ kind: "intermediate", flags: ["readonly", "write"] }), /flags write and readonly exclude each other/],
+  ];
+}
 
 for (const [name, app, expected] of cases) {
   test(`validateApp: ${name}`, () => {
