@@ -6,6 +6,8 @@ import { parseArgs } from "node:util";
 import { isLogLevel, type LogLevel } from "../cluster/logger.ts";
 import { type HostPort, parseHostPort } from "../api/host_port.ts";
 import { MAX_NODE_ID, parseNodeId } from "../api/node_id.ts";
+import { DEFAULT_NTP_SERVERS, parseNtpServers } from "../time/sntp_client.ts";
+import { DEFAULT_TIME_GRACE_MS, type TimeSourceOptions } from "../time/time_source.ts";
 
 export interface NodeFlags {
   readonly showVersion: boolean;
@@ -28,6 +30,8 @@ export interface NodeFlags {
   readonly nosync: boolean;
   readonly openReads: boolean;
   readonly localTime: boolean;
+  /** Where machine time comes from: `--localtime`, or `--ntp` servers (default public pools) with `--strict-time` and `--time-grace`. */
+  readonly time: TimeSourceOptions;
   readonly restorePath: string | undefined;
   readonly nonVoter: boolean;
   /** `--try-errors`: redirect with `-TRY addr` instead of `-MOVED 0 addr`. */
@@ -59,6 +63,9 @@ const OPTIONS = {
   nonvoter: { type: "boolean" },
   "try-errors": { type: "boolean" },
   "snapshot-threshold": { type: "string" },
+  ntp: { type: "string" },
+  "strict-time": { type: "boolean" },
+  "time-grace": { type: "string" },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -78,6 +85,8 @@ const NEEDS: Record<ValueOption, string> = {
   advertise: "an address host:port",
   restore: "a snapshot file",
   "snapshot-threshold": "a positive number of log entries",
+  ntp: "NTP servers host[:port],…",
+  "time-grace": "a number of seconds (0 to 3600)",
 };
 
 /** Flags whose value may itself start with '-' (written `-d=-x`); the others' never can. */
@@ -228,6 +237,8 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
   }
 
   const on = given.switches;
+  const time = timeOptions(given);
+  if (typeof time === "string") return fail(time);
   return {
     ok: true,
     flags: {
@@ -245,6 +256,7 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       nosync: on.nosync ?? false,
       openReads: on.openreads ?? false,
       localTime: on.localtime ?? false,
+      time,
       restorePath: v.restore,
       nonVoter: on.nonvoter ?? false,
       tryErrors: on["try-errors"] ?? false,
@@ -252,4 +264,33 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       modules: given.positionals,
     },
   };
+}
+
+/** Machine time's source from --localtime, --ntp, --strict-time and --time-grace, or a usage error. */
+function timeOptions(given: GivenFlags): TimeSourceOptions | string {
+  const { values: v, switches: on } = given;
+  const spelled = (name: OptionName, fallback: string) => given.spelled[name] ?? fallback;
+  if (on.localtime) {
+    for (const name of ["ntp", "strict-time", "time-grace"] as const) {
+      if (given.spelled[name] !== undefined && (name !== "strict-time" || on[name])) {
+        return `${spelled(name, `--${name}`)} cannot be used with ${spelled("localtime", "--localtime")}: --localtime uses no time server`;
+      }
+    }
+    return { kind: "local" };
+  }
+  let servers = DEFAULT_NTP_SERVERS;
+  if (v.ntp !== undefined) {
+    const parsed = parseNtpServers(v.ntp);
+    if (typeof parsed === "string") return `${spelled("ntp", "--ntp")} ${parsed}`;
+    servers = parsed;
+  }
+  let graceMs = DEFAULT_TIME_GRACE_MS;
+  const grace = v["time-grace"];
+  if (grace !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(grace) || Number(grace) > 3600) {
+      return `${spelled("time-grace", "--time-grace")} needs ${NEEDS["time-grace"]}, got '${grace}'`;
+    }
+    graceMs = Math.round(Number(grace) * 1000);
+  }
+  return { kind: "ntp", servers, strict: on["strict-time"] ?? false, graceMs };
 }

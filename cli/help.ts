@@ -28,9 +28,14 @@ Advanced options:
                      loss due to catastrophic events such as power failure.
   --openreads      : allow followers to process read commands, but with the
                      possibility of returning stale data.
-  --localtime      : use the host clock for machine time (uhaha's flag).
-                     Today machine time always comes from the host clock,
-                     so this changes nothing yet.
+  --localtime      : use the host clock for machine time instead of NTP.
+  --ntp servers    : NTP servers host[:port],... to sync machine time with
+                     (default: 0.pool.ntp.org,1.pool.ntp.org,
+                     time.cloudflare.com,time.google.com)
+  --time-grace s   : seconds to wait for a first NTP answer before falling
+                     back to the host clock  (default: 5)
+  --strict-time    : never fall back: refuse writes until an NTP server
+                     has answered.
   --snapshot-threshold n
                    : take a snapshot after n applied log entries (default 8192);
                      snapshots are also taken every 2 minutes when anything

@@ -28,6 +28,7 @@ import type { NodeLogger } from "./logger.ts";
 import { importRestoreSnapshot, type NodeStorage, openNodeStorage } from "./node_storage.ts";
 import { ServiceHost } from "./service_host.ts";
 import { StartupProgress } from "./startup_progress.ts";
+import { TimeSource, type TimeSourceOptions } from "../time/time_source.ts";
 
 /** What a node is told to be (the command line's flags satisfy it). */
 export interface ClusterNodeOptions {
@@ -51,6 +52,8 @@ export interface ClusterNodeOptions {
   readonly restorePath: string | undefined;
   /** Automatic snapshot after this many applied entries (undefined: the driver's default). */
   readonly snapshotThresholdEntries: number | undefined;
+  /** Where the TICKs' time comes from (host clock, or NTP servers with a start-up policy). */
+  readonly time: TimeSourceOptions;
 }
 
 export interface RunningClusterNode {
@@ -108,6 +111,7 @@ async function startOnStorage(
   await storage.stable.update({ nodeId, config: initialConfig });
 
   const machine = new ReplicatedMachine(app);
+  const time = new TimeSource(options.time, log);
   const progress = new StartupProgress(storage.log.lastIndex(), joining, log);
   const driver = await RaftDriver.open({
     id: nodeId,
@@ -152,6 +156,7 @@ async function startOnStorage(
     shutdown: () => void stop(),
     dispatch: createDispatch(table, options.auth !== undefined),
     commandObservers: new Set(),
+    time,
   };
   const batcher = new WriteBatcher(async (payload) => (await driver.propose(payload)) as unknown[], MAX_WRITES_PER_ENTRY);
   const commands = wireCommands(table, context, batcher, {
@@ -178,9 +183,12 @@ async function startOnStorage(
     },
   });
   driver.start(transport);
+  time.start();
   const ticks = new TickProposer({
     intervalMs: TICK_INTERVAL_MS,
     isLeader: () => driver.status.role === "leader",
+    isClockReady: () => time.ready,
+    clock: () => time.now(),
     propose: (payload) => driver.propose(payload),
     onLost: (error) => log.debug(`tick: ${error.message}`),
   });
@@ -202,6 +210,7 @@ async function startOnStorage(
   function stop(): Promise<void> {
     stopping ??= (async () => {
       ticks.stop();
+      time.stop();
       // In-flight writes finish (the driver still runs) and get their replies.
       // server.close() resolves only once every accepted socket is gone, peer
       // links included, and those close with the transport: wait for the

@@ -27,6 +27,8 @@ export function runAppCommand(
     case "write": {
       const redirect = leaderRedirect(node);
       if (redirect) return redirect;
+      const untimed = node.time.writeRefusal();
+      if (untimed) return untimed;
       if (!node.machine.ticked) return new Error("TRYAGAIN machine time is not known yet; retry shortly");
       return batcher.write(rawArgs).then(
         (result) => result as ReplyValue,

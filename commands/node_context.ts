@@ -7,6 +7,7 @@ import type { ReplicatedMachine } from "../machine/machine.ts";
 import type { RaftDriver } from "../raft/driver.ts";
 import type { SnapshotStore } from "../raft/storage/snapshot_store.ts";
 import type { Logger } from "../raft/logger.ts";
+import type { TimeStatus } from "../time/time_source.ts";
 
 export interface NodeContext {
   readonly app: App<unknown>;
@@ -33,4 +34,6 @@ export interface NodeContext {
   readonly dispatch: Dispatch;
   /** Listeners of every command received (MONITOR). */
   readonly commandObservers: Set<(event: CommandEvent) => void>;
+  /** This node's time source: RAFT INFO time_*, and whether writes wait for it (--strict-time). */
+  readonly time: TimeStatus;
 }

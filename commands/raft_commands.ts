@@ -13,6 +13,7 @@ import { globMatch } from "../api/glob.ts";
 import { goDuration } from "./machine_commands.ts";
 import type { NodeContext } from "./node_context.ts";
 import { toClientError } from "./client_errors.ts";
+import type { TimeInfo } from "../time/time_source.ts";
 
 const HELP = [
   "RAFT LEADER",
@@ -72,7 +73,7 @@ export const UHAHA_RAFT_INFO_KEYS = [
 ] as const;
 
 /** Our own keys, shown only when a pattern matches them (and in the HTTP status). */
-type ExtraRaftInfoKey = "leader_id";
+type ExtraRaftInfoKey = "leader_id" | keyof TimeInfo;
 
 /**
  * hashicorp/raft's `last_contact`: "0" on the leader, "never" before any
@@ -119,6 +120,7 @@ export function raftInfo(node: NodeContext): Record<(typeof UHAHA_RAFT_INFO_KEYS
     state: node.driver.failed ? "Shutdown" : STATE_NAMES[d.role],
     term: String(d.term),
     voter: String(self?.voter ?? false),
+    ...node.time.info(),
   };
 }
 

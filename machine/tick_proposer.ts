@@ -11,6 +11,8 @@ export interface TickProposerOptions {
   /** Milliseconds between TICKs (uhaha: 200). */
   readonly intervalMs: number;
   readonly isLeader: () => boolean;
+  /** False while the clock waits for its time source: no TICK until then (default: always ready). */
+  readonly isClockReady?: () => boolean;
   /** Proposes an entry; resolves once applied (a rejection only means this TICK was lost). */
   readonly propose: (payload: Uint8Array) => Promise<unknown>;
   /** Unix nanoseconds; must never go backwards. */
@@ -41,7 +43,7 @@ export class TickProposer {
 
   #tick(): void {
     // One at a time: a slow commit must not pile TICKs up behind it.
-    if (this.#inFlight || !this.#options.isLeader()) return;
+    if (this.#inFlight || !this.#options.isLeader() || this.#options.isClockReady?.() === false) return;
     this.#inFlight = true;
     this.#options.propose(encodeTick(this.#clock(), randomSeed()))
       .catch((error: Error) => this.#options.onLost?.(error))
