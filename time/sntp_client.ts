@@ -6,6 +6,7 @@
  */
 import * as dgram from "node:dgram";
 import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
 import { getRandomValues } from "node:crypto";
 import { formatHostPort, type HostPort, parseHostPort } from "../api/host_port.ts";
 import { bestSample, decodeReply, encodeRequest, type NtpSample, RejectedReply, sampleFromReply } from "./ntp_packet.ts";
@@ -63,7 +64,7 @@ export interface QueryOptions {
 export async function queryServer(server: HostPort, options: QueryOptions): Promise<ServerResult> {
   let address: { address: string; family: number };
   try {
-    address = await lookup(server.host);
+    address = await resolve(server.host);
   } catch (error) {
     return { kind: "unreachable", server, reason: `cannot resolve ${server.host}: ${(error as Error).message}` };
   }
@@ -96,6 +97,21 @@ export async function queryServer(server: HostPort, options: QueryOptions): Prom
     socket.close();
   }
 }
+
+/**
+ * The address of `host`: an IP literal as it is, a name through the
+ * system resolver — one look-up at a time, because Node's getaddrinfo
+ * holds a thread of the pool that file I/O also uses, and a resolver that
+ * does not answer would otherwise hold several of them for seconds.
+ */
+function resolve(host: string): Promise<{ address: string; family: number }> {
+  const family = isIP(host);
+  if (family !== 0) return Promise.resolve({ address: host, family });
+  const looked = lookups.then(() => lookup(host));
+  lookups = looked.then(() => undefined, () => undefined);
+  return looked;
+}
+let lookups: Promise<void> = Promise.resolve();
 
 /** One server's part of a round: its best sample, or why there is none. */
 export type RoundResult = ServerResult;
