@@ -2,10 +2,13 @@
  * Talking to a node as a Redis client in tests: an ioredis connection to a
  * port, one command with errors as values, a first write that waits out
  * TRYAGAIN, flat maps as records, RAFT INFO and RAFT SERVER LIST by port,
- * and redis-cli.
+ * and redis-cli (with the reason to skip when it is not installed).
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { delimiter, join } from "node:path";
+import process from "node:process";
 import { inspect } from "node:util";
 import { Redis, type RedisOptions } from "ioredis";
 import { waitFor } from "./process.ts";
@@ -89,6 +92,33 @@ export async function serverList(port: number): Promise<Array<Record<string, str
   const reply = await askPort(port, "RAFT", "SERVER", "LIST");
   if (!Array.isArray(reply)) throw new Error(`RAFT SERVER LIST: ${String(reply)}`);
   return reply.map(pairs);
+}
+
+let redisCliProbe: string | undefined | null = null;
+
+/**
+ * Why tests that run redis-cli cannot run here (it is not on PATH), or
+ * undefined when they can: for `test(name, { skip: redisCliSkip() })`, which
+ * Node prints as "# SKIP <reason>" and Deno as "ignored" (after a warning
+ * with the reason, once per test file). CI installs
+ * redis-tools, so there they always run.
+ */
+export function redisCliSkip(): string | undefined {
+  if (redisCliProbe === null) {
+    const dirs = (process.env.PATH ?? "").split(delimiter).filter((dir) => dir !== "");
+    const found = dirs.some((dir) => {
+      try {
+        accessSync(join(dir, "redis-cli"), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    redisCliProbe = found ? undefined : "needs redis-cli on PATH (Debian's redis-tools: apt-get install redis-tools)";
+    // Deno reports a skipped node:test as "ignored" without the reason: say it once.
+    if (redisCliProbe && "Deno" in globalThis) console.warn(`redis-cli tests are ignored: ${redisCliProbe}`);
+  }
+  return redisCliProbe;
 }
 
 /**
