@@ -84,7 +84,7 @@ export async function queryServer(server: HostPort, options: QueryOptions): Prom
         const reply = decodeReply(message);
         if (reply instanceof Error) return done({ kind: "rejected", server, reason: reply.message });
         const sample = sampleFromReply(reply, { nonce, sentNs, receivedNs }, options.maxDelayNs);
-        // A reply to another request (a late one, a forgery) is refused but does not end the wait.
+        // Each request has its own socket and nonce: a reply that does not match (a forgery) ends this request as rejected.
         if (sample instanceof RejectedReply) return done({ kind: "rejected", server, reason: sample.message });
         done({ kind: "sample", server, sample });
       });
