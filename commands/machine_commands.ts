@@ -1,4 +1,5 @@
 /** VERSION, MACHINE [HUMAN], BARRIER and SHUTDOWN. */
+import { goDuration } from "../api/go_duration.ts";
 import type { CommandSpec } from "../server/command_table.ts";
 import { argText } from "../server/command_table.ts";
 import { resp } from "../api/reply.ts";
@@ -12,26 +13,6 @@ export function rfc3339Nanos(ns: bigint): string {
   const iso = new Date(Number(ms)).toISOString(); // ...SS.mmmZ
   const fraction = String(ns % 1_000_000_000n).padStart(9, "0");
   return `${iso.slice(0, 19)}.${fraction}Z`;
-}
-
-/** A Go-style duration: 1h2m3.5s, 31.700387018s, 250ms. */
-export function goDuration(ns: bigint): string {
-  if (ns === 0n) return "0s"; // as Go's Duration.String
-  if (ns < 1_000_000_000n) {
-    if (ns >= 1_000_000n) return `${trimFraction(ns, 1_000_000n)}ms`;
-    if (ns >= 1_000n) return `${trimFraction(ns, 1_000n)}µs`;
-    return `${ns}ns`;
-  }
-  const hours = ns / 3_600_000_000_000n;
-  const minutes = (ns / 60_000_000_000n) % 60n;
-  const seconds = trimFraction(ns % 60_000_000_000n, 1_000_000_000n);
-  return (hours ? `${hours}h` : "") + (hours || minutes ? `${minutes}m` : "") + `${seconds}s`;
-}
-
-function trimFraction(value: bigint, unit: bigint): string {
-  const whole = value / unit;
-  const fraction = String(value % unit).padStart(String(unit).length - 1, "0").replace(/0+$/, "");
-  return fraction ? `${whole}.${fraction}` : String(whole);
 }
 
 export function machineCommands(node: NodeContext): CommandSpec[] {

@@ -10,7 +10,7 @@ import { type ReplyValue, resp } from "../api/reply.ts";
 import type { ConfChange } from "../raft/core/types.ts";
 import type { SnapshotInfo } from "../raft/storage/snapshot_store.ts";
 import { globMatch } from "../api/glob.ts";
-import { goDuration } from "./machine_commands.ts";
+import { goDuration } from "../api/go_duration.ts";
 import type { NodeContext } from "./node_context.ts";
 import { toClientError } from "./client_errors.ts";
 import type { TimeInfo } from "../time/time_source.ts";

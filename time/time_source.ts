@@ -15,6 +15,7 @@
  * Every change of offset goes through the SyncedClock, so time read from
  * it never goes backwards.
  */
+import { goDuration } from "../api/go_duration.ts";
 import { formatHostPort, type HostPort } from "../api/host_port.ts";
 import type { Logger } from "../raft/logger.ts";
 import { medianOffset } from "./ntp_packet.ts";
@@ -243,24 +244,8 @@ function describe(result: RoundResult): string {
   }
 }
 
-/** A Go-style duration with a sign: "1h0m0.002s", "-3.5ms". */
+/** A Go-style duration with a sign, to the µs: "1h0m0.002s", "-3.5ms". */
 function signedDuration(ns: bigint): string {
-  return ns < 0n ? `-${goDurationOf(-ns)}` : goDurationOf(ns);
-}
-
-/** Go's Duration.String, rounded to µs. */
-function goDurationOf(ns: bigint): string {
-  const us = (ns + 500n) / 1_000n;
-  if (us === 0n) return "0s";
-  if (us < 1_000n) return `${us}µs`;
-  if (us < 1_000_000n) return `${trim(us, 1_000n)}ms`;
-  const hours = us / 3_600_000_000n;
-  const minutes = (us / 60_000_000n) % 60n;
-  const seconds = trim(us % 60_000_000n, 1_000_000n);
-  return (hours ? `${hours}h` : "") + (hours || minutes ? `${minutes}m` : "") + `${seconds}s`;
-}
-
-function trim(value: bigint, unit: bigint): string {
-  const fraction = String(value % unit).padStart(String(unit).length - 1, "0").replace(/0+$/, "");
-  return fraction ? `${value / unit}.${fraction}` : String(value / unit);
+  const micros = ((ns < 0n ? -ns : ns) + 500n) / 1_000n;
+  return (ns < 0n && micros > 0n ? "-" : "") + goDuration(micros * 1_000n);
 }

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { selectRaftInfo, UHAHA_RAFT_INFO_KEYS } from "../../commands/raft_commands.ts";
-import { goDuration } from "../../commands/machine_commands.ts";
+import { goDuration } from "../../api/go_duration.ts";
 import { encodeReply } from "../../server/resp_writer.ts";
 
 const info: Record<string, string> = Object.fromEntries([...UHAHA_RAFT_INFO_KEYS, "leader_id"].map((key) => [key, `v_${key}`]));
