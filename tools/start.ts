@@ -1,9 +1,6 @@
 /**
- * `npm start [-- flags] [app.ts]`: runs a node; with no application module
- * given, the kvdb example. Everything else is cli.ts.
+ * `npm start [-- [app.ts | kvdb | ticket | timeseries] flags]`: runs a node
+ * of cli.ts on Node (kvdb when no app is given, as `uhaha` does).
  */
-const args = process.argv.slice(2);
-const hasModule = args.some((arg) => /\.(m?[jt]s|tsx)$/.test(arg) && !arg.startsWith("-"));
-const kvdb = new URL("../examples/kvdb.ts", import.meta.url).pathname;
-process.argv = [process.argv[0], "cli.ts", ...(hasModule ? [] : [kvdb]), ...args];
+process.argv = [process.argv[0], "cli.ts", ...process.argv.slice(2)];
 await import("../cli.ts");

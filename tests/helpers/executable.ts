@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { IS_DENO, REPO_ROOT } from "./process.ts";
 
 export const EXECUTABLE = join(REPO_ROOT, "dist", "uhaha");
-/** Top-level folders whose files are not built into the executable; every other folder's .ts files are. */
-const NOT_BUILT = new Set(["node_modules", "dist", "data", "tests", "bench", "examples"]);
+/** Top-level folders whose files are not built into the executable; every other folder's .ts files are (examples/ too: its apps are built in). */
+const NOT_BUILT = new Set(["node_modules", "dist", "data", "tests", "bench"]);
 
 function newestSourceMs(): number {
   const top = readdirSync(REPO_ROOT, { withFileTypes: true });
