@@ -21,7 +21,7 @@ describe("single executable: data directory", () => {
 
   test("a second node on the same directory exits 1 naming the directory and the holder's pid", async () => {
     const dataDir = makeTempDir();
-    const nodeDir = path.join(dataDir, "uhaha", "1");
+    const nodeDir = path.join(dataDir, "kvdb", "1"); // kvdb: what runs when no app is named
     const port = await freePort();
     const holder = spawnProcess(executable, ["-a", `127.0.0.1:${port}`, "-d", dataDir]);
     await unlessExited(holder, waitForPort(port), "the holder");
@@ -41,6 +41,6 @@ describe("single executable: data directory", () => {
   test("-d /proc/x exits 1 at once with the directory it cannot create", { skip: !existsSync("/proc/self") && "no /proc" }, async () => {
     const node = spawnProcess(executable, ["-a", `127.0.0.1:${await freePort()}`, "-d", "/proc/x"]);
     assert.equal(await exitWithin(node, 10_000, "the node"), 1, node.stderr());
-    assert.match(node.stderr(), /cannot start: cannot create data directory '\/proc\/x\/uhaha\/1': ENOENT/);
+    assert.match(node.stderr(), /cannot start: cannot create data directory '\/proc\/x\/kvdb\/1': ENOENT/);
   });
 });
