@@ -1,15 +1,26 @@
 /**
- * Imports an application module (plugin) from a file.
+ * Imports an application module (plugin) from a file. A plugin imports the
+ * framework as `uhaha` (or by a path or URL to uhaha's `mod.ts`), its own
+ * relative files, and `node:` built-ins.
  *
- * Deno and Node-with-tsx import `.ts` natively. The single executable is a
- * plain Node 20, which cannot: there the build registers a TypeScript
- * stripping transform (see tools/sea_entry.ts), and this loader transpiles
- * the plugin and every relative `.ts` file it imports into a private temp
- * directory and imports the result. An import of uhaha's own `mod.ts` is
- * pointed at the executable's copy of the framework, so values such as
- * `resp` and `Rewrite` are the very ones the node uses.
+ * - Deno: `uhaha` comes from an import map (the repo's deno.json maps it to
+ *   mod.ts; a user's deno.json may map it by path or URL).
+ * - Node from source (`npm start`, `node --import tsx cli.ts`): a resolve
+ *   hook maps `uhaha` to this checkout's mod.ts for ES modules, and
+ *   `require("uhaha")` (tsx runs a plugin outside a "type": "module"
+ *   package as CommonJS) gets the same module.
+ * - The single executable is a plain Node 20, which cannot import `.ts`:
+ *   the build registers a TypeScript-stripping transform (see
+ *   tools/sea_entry.ts), and this loader copies the plugin and every
+ *   relative `.ts`/`.js` file it imports, transpiled, into a private temp
+ *   directory and imports the result. `uhaha`, and any path or URL whose
+ *   last segment is uhaha's `mod.ts`, become the executable's own framework
+ *   (values such as `resp` and `Rewrite` are the very ones the node uses),
+ *   read from no file; any other bare specifier is refused by name, since
+ *   the executable has no npm packages.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import Module, { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -26,11 +37,18 @@ interface BundledRuntime {
 
 const runtime = globalThis as typeof globalThis & BundledRuntime;
 
+/** The specifier plugins import the framework by. */
+export const FRAMEWORK_SPECIFIER = "uhaha";
+
 /** Imports `file` and returns its module namespace. */
 export async function importPlugin(file: string): Promise<Record<string, unknown>> {
   const absolute = path.resolve(file);
   const transpile = runtime.__uhahaTranspile;
-  if (!transpile || !/\.(m?ts|tsx)$/.test(absolute)) return await import(pathToFileURL(absolute).href);
+  if (!transpile) {
+    if (!("Deno" in globalThis)) await mapFrameworkSpecifierOnNode();
+    return await import(pathToFileURL(absolute).href);
+  }
+  if (!PLUGIN_SOURCE.test(absolute)) return await import(pathToFileURL(absolute).href);
   const outDir = mkdtempSync(path.join(tmpdir(), "uhaha-plugin-"));
   try {
     const entry = transpileTree(absolute, transpile, outDir, new Map());
@@ -41,8 +59,35 @@ export async function importPlugin(file: string): Promise<Record<string, unknown
   }
 }
 
-/** `from "../lib/x.ts"`, `import("../y.ts")`, `from "/abs/mod.ts"`: specifiers of files on disk. */
-const IMPORT_SPECIFIER = /(\bfrom\s*|\bimport\s*\(?\s*)(["'])((?:\.{1,2}\/|\/)[^"']+)\2/g;
+/** Files the executable's loader copies and rewrites: TypeScript and ES module JavaScript. */
+const PLUGIN_SOURCE = /\.(m?ts|tsx|m?js)$/;
+
+let nodeMapping: Promise<void> | undefined;
+
+/**
+ * Node from source: `uhaha` resolves to this checkout's mod.ts, for `import`
+ * (a module resolve hook) and for `require` (tsx's CommonJS mode), where it
+ * is the already-loaded module itself.
+ */
+function mapFrameworkSpecifierOnNode(): Promise<void> {
+  nodeMapping ??= (async () => {
+    const modUrl = new URL("../mod.ts", import.meta.url).href;
+    const framework = await import(modUrl);
+    const hook = `export async function resolve(specifier, context, next) {
+      return specifier === ${JSON.stringify(FRAMEWORK_SPECIFIER)} ? { url: ${JSON.stringify(modUrl)}, shortCircuit: true } : next(specifier, context);
+    }`;
+    Module.register(`data:text/javascript,${encodeURIComponent(hook)}`);
+    const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
+    const load = loader._load;
+    loader._load = function (request: string, ...rest: unknown[]) {
+      return request === FRAMEWORK_SPECIFIER ? framework : load.call(this, request, ...rest);
+    };
+  })();
+  return nodeMapping;
+}
+
+/** `from "x"`, `import "x"`, `import("x")`: the specifiers a module imports. */
+const IMPORT_SPECIFIER = /(\bfrom\s*|\bimport\s*\(?\s*)(["'])([^"'\s]+)\2/g;
 
 /** Transpiles `file` and the relative files it imports; returns the path of its output. */
 function transpileTree(file: string, transpile: Transpile, outDir: string, done: Map<string, string>): string {
@@ -56,20 +101,42 @@ function transpileTree(file: string, transpile: Transpile, outDir: string, done:
   } catch (error) {
     throw new Error(`cannot read ${file}: ${(error as Error).message}`);
   }
-  const code = transpile(source, file).replace(IMPORT_SPECIFIER, (_match, lead: string, quote: string, spec: string) => {
-    const target = path.resolve(path.dirname(file), spec);
-    let url: string;
-    if (isFrameworkMod(target)) url = frameworkModUrl();
-    else if (/\.(m?ts|tsx)$/.test(target)) url = pathToFileURL(transpileTree(target, transpile, outDir, done)).href;
-    else url = pathToFileURL(target).href;
-    return `${lead}${quote}${url}${quote}`;
+  const code = /\.m?js$/.test(file) ? source : transpile(source, file);
+  const rewritten = code.replace(IMPORT_SPECIFIER, (_match, lead: string, quote: string, spec: string) => {
+    return `${lead}${quote}${resolveSpecifier(spec, file, transpile, outDir, done)}${quote}`;
   });
-  writeFileSync(output, code); // outDir is importPlugin's mkdtemp directory
+  writeFileSync(output, rewritten); // outDir is importPlugin's mkdtemp directory
   return output;
 }
 
+/** Where an import of `spec` in `file` points in the executable; throws for what it cannot provide. */
+function resolveSpecifier(spec: string, file: string, transpile: Transpile, outDir: string, done: Map<string, string>): string {
+  if (spec === FRAMEWORK_SPECIFIER) return frameworkModUrl();
+  if (/^(node|data):/.test(spec)) return spec;
+  if (/^(https?|file):/.test(spec)) {
+    if (/^https?:/.test(spec) && new URL(spec).pathname.endsWith("/mod.ts")) return frameworkModUrl();
+    return spec.startsWith("file:") ? resolveFile(new URL(spec).pathname, transpile, outDir, done) : spec;
+  }
+  if (spec.startsWith("./") || spec.startsWith("../") || spec.startsWith("/")) {
+    return resolveFile(path.resolve(path.dirname(file), spec), transpile, outDir, done);
+  }
+  if (isBuiltin(spec)) return spec;
+  throw new Error(
+    `${file} imports '${spec}', which the executable cannot provide: it has no npm packages. ` +
+      `A plugin may import "${FRAMEWORK_SPECIFIER}", node: built-ins and its own relative files`,
+  );
+}
+
+function resolveFile(target: string, transpile: Transpile, outDir: string, done: Map<string, string>): string {
+  if (isFrameworkMod(target)) return frameworkModUrl();
+  if (PLUGIN_SOURCE.test(target)) return pathToFileURL(transpileTree(target, transpile, outDir, done)).href;
+  return pathToFileURL(target).href;
+}
+
+/** A path ending in mod.ts that is uhaha's (or no file at all: the plugin's folder need not hold the framework). */
 function isFrameworkMod(file: string): boolean {
-  if (path.basename(file) !== "mod.ts" || !runtime.__uhahaMod) return false;
+  if (path.basename(file) !== "mod.ts") return false;
+  if (!existsSync(file)) return true;
   try {
     return readFileSync(file, "utf8").includes("uhaha for TypeScript");
   } catch {
