@@ -1,10 +1,12 @@
 /**
  * Loads the apps named on the command line (module files, or the names of
- * built-in apps: see bundled_apps.ts) and merges them into one App.
+ * built-in apps: see bundled_apps.ts) and merges them into one App (each
+ * module with its own part of the data: see merge_apps.ts).
  */
 import { importPlugin } from "./plugin_loader.ts";
 import { isAppName, loadBundledApp } from "./bundled_apps.ts";
-import type { App, Command } from "../api/app.ts";
+import type { App } from "../api/app.ts";
+import { type LoadedModule, mergeApps } from "./merge_apps.ts";
 import { validateApp } from "../api/validate_app.ts";
 import { UHAHA_VERSION } from "../api/version.ts";
 
@@ -16,7 +18,7 @@ export const FRAMEWORK_APP: App<unknown> = { name: "uhaha", version: UHAHA_VERSI
 
 /** Loads `files` (module paths or built-in app names, at least one) as one App; an Error says what is wrong, in one line. */
 export async function loadApp(files: readonly string[]): Promise<App<unknown> | Error> {
-  const apps: Array<{ file: string; app: App<unknown> }> = [];
+  const apps: LoadedModule[] = [];
   for (const file of files) {
     let module: { default?: unknown };
     if (isAppName(file)) {
@@ -34,17 +36,5 @@ export async function loadApp(files: readonly string[]): Promise<App<unknown> | 
     if (problem) return new Error(`${file}: ${problem}`);
     apps.push({ file, app: module.default as App<unknown> });
   }
-  if (apps.length === 1) return apps[0].app;
-  // Several modules: one app whose commands are the union (names must not clash).
-  const owner = new Map<string, string>();
-  const commands: Record<string, Command<unknown>> = {};
-  for (const { file, app } of apps) {
-    for (const [name, command] of Object.entries(app.commands)) {
-      const key = name.toLowerCase();
-      if (owner.has(key)) return new Error(`command '${key}' is defined in both ${owner.get(key)} and ${file}`);
-      owner.set(key, file);
-      commands[key] = command;
-    }
-  }
-  return { ...apps[0].app, commands };
+  return apps.length === 1 ? apps[0].app : mergeApps(apps);
 }
