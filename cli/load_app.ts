@@ -6,7 +6,7 @@
 import { importPlugin } from "./plugin_loader.ts";
 import { isAppName, loadBundledApp } from "./bundled_apps.ts";
 import type { App } from "../api/app.ts";
-import { type LoadedModule, mergeApps } from "./merge_apps.ts";
+import { type LoadedModule, mergeApps, singleModuleApp } from "./merge_apps.ts";
 import { validateApp } from "../api/validate_app.ts";
 import { UHAHA_VERSION } from "../api/version.ts";
 
@@ -36,5 +36,5 @@ export async function loadApp(files: readonly string[]): Promise<App<unknown> | 
     if (problem) return new Error(`${file}: ${problem}`);
     apps.push({ file, app: module.default as App<unknown> });
   }
-  return apps.length === 1 ? apps[0].app : mergeApps(apps);
+  return apps.length === 1 ? singleModuleApp(apps[0].app) : mergeApps(apps);
 }

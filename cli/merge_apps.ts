@@ -94,6 +94,24 @@ export function mergeApps(modules: readonly LoadedModule[]): App<unknown> | Erro
   };
 }
 
+/**
+ * One module alone: its app, unchanged but for a snapshot written by several
+ * modules, which its restore refuses naming the modules to load (instead of
+ * failing to parse it).
+ */
+export function singleModuleApp(app: App<unknown>): App<unknown> {
+  const { jsonSnapshots: _json, snapshot: _snapshot, restore: _restore, ...definition } = app;
+  return {
+    ...definition,
+    snapshot: (data) => snapshotPart(app, data),
+    restore: (bytes) => {
+      const modules = severalModuleNames(bytes);
+      if (modules) throw new Error(`the snapshot holds several modules (${modules.join(", ")}): start the node with all of them`);
+      return restorePart(app, bytes);
+    },
+  };
+}
+
 /** `command` running against its module's part of the data (or its module's context). */
 function scoped(name: string, command: Command<unknown>): Command<unknown> {
   switch (command.kind) {
@@ -169,6 +187,13 @@ export function encodeParts(parts: ReadonlyArray<readonly [string, Uint8Array]>)
     offset += bytes.length;
   }
   return out;
+}
+
+/** The module names of encodeParts' bytes, or undefined for other bytes. */
+function severalModuleNames(bytes: Uint8Array): string[] | undefined {
+  const magic = encoder.encode(CONTAINER_MAGIC);
+  if (bytes.length < magic.length || decoder.decode(bytes.subarray(0, magic.length)) !== CONTAINER_MAGIC) return undefined;
+  return [...decodeParts(bytes).keys()];
 }
 
 /** encodeParts' bytes back to parts by name; throws a clear error for anything else. */

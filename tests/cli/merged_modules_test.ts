@@ -2,15 +2,16 @@
  * Several modules make one app (`uhaha a.ts b.ts`), completely: each keeps
  * its own part of the data (JSON snapshots for one, its own format for the
  * other), its tick, its connection context, connClosed and responseFilter;
- * a snapshot and a restart bring both parts back, and a module added later
- * starts from its initialData. The snapshot container round-trips.
+ * a snapshot and a restart bring both parts back, a module added later
+ * starts from its initialData, and one module alone on that data is refused
+ * by name. The snapshot container round-trips.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
-import { cleanup, makeTempDir, REPO_ROOT, signalProcess, type Spawned, startCliNode, waitFor } from "../helpers/process.ts";
+import { cleanup, exitWithin, freePort, makeTempDir, REPO_ROOT, signalProcess, spawnCli, type Spawned, startCliNode, waitFor } from "../helpers/process.ts";
 import { ask, askPort, firstWrite, pairs, withRedis } from "../helpers/resp.ts";
 import { decodeParts, encodeParts } from "../../cli/merge_apps.ts";
 
@@ -113,7 +114,14 @@ describe("two stateful modules as one app", { timeout: 120_000 }, () => {
       assert.equal(await ask(redis, "BDATA"), `{"items":["x","y"]} via beta`);
       assert.equal(await ask(redis, "GDATA"), `{"hello":"new"}`);
     });
+    assert.match(pairs(await askPort(port, "RAFT", "SNAPSHOT", "NOW")).id, /^\d+-\d+-\d+$/);
     await stop();
+  });
+
+  test("one of the modules alone on that data directory is refused, naming the modules to load", async () => {
+    const alone = spawnCli([join(dir, "alpha.ts"), "-a", `127.0.0.1:${await freePort()}`, "-d", join(dir, "data"), "-l", "warn"]);
+    assert.equal(await exitWithin(alone, 30_000, "alpha alone"), 1, alone.stderr());
+    assert.match(alone.stderr(), /the snapshot holds several modules \(alpha, beta, gamma\): start the node with all of them/);
   });
 
 });
