@@ -76,7 +76,8 @@ function mapFrameworkSpecifierOnNode(): Promise<void> {
     const hook = `export async function resolve(specifier, context, next) {
       return specifier === ${JSON.stringify(FRAMEWORK_SPECIFIER)} ? { url: ${JSON.stringify(modUrl)}, shortCircuit: true } : next(specifier, context);
     }`;
-    Module.register(`data:text/javascript,${encodeURIComponent(hook)}`);
+    // module.register arrived in Node 20.6; before it only require("uhaha") is mapped.
+    if (typeof Module.register === "function") Module.register(`data:text/javascript,${encodeURIComponent(hook)}`);
     const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
     const load = loader._load;
     loader._load = function (request: string, ...rest: unknown[]) {
