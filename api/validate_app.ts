@@ -36,6 +36,12 @@ export function validateApp(value: unknown): string | undefined {
     return "App has jsonSnapshots: true and its own snapshot/restore: choose one";
   }
   if (app.jsonSnapshots !== true && !customSnapshots) return "App needs jsonSnapshots: true, or both snapshot and restore functions";
+  const lowerCase = new Map<string, string>();
+  for (const name of Object.keys(app.commands as object)) {
+    const other = lowerCase.get(name.toLowerCase());
+    if (other !== undefined) return `commands '${other}' and '${name}' differ only in case: command names are case-insensitive`;
+    lowerCase.set(name.toLowerCase(), name);
+  }
   for (const [name, command] of Object.entries(app.commands as Record<string, Partial<Command<unknown>> | undefined>)) {
     if (!COMMAND_KINDS.includes(command?.kind as string)) {
       return `command '${name}' has unknown kind '${command?.kind}': use write, read or intermediate`;

@@ -15,12 +15,13 @@ import { createLogger } from "../cluster/logger.ts";
 /** Exit code for a command line the user must fix. */
 export const USAGE_ERROR = 2;
 
-export async function runNode(app: App<unknown>, argv: readonly string[], program = "uhaha"): Promise<number> {
-  const problem = validateApp(app);
+export async function runNode(input: App<unknown>, argv: readonly string[], program = "uhaha"): Promise<number> {
+  const problem = validateApp(input);
   if (problem) {
     process.stderr.write(`${program}: invalid app: ${problem}\n`);
     return USAGE_ERROR;
   }
+  const app = withLowerCaseCommandNames(input);
   const result = parseFlags(argv);
   if (!result.ok) {
     process.stderr.write(`${program}: ${result.error}\nRun '${program} -h' for help.\n`);
@@ -105,4 +106,15 @@ async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | und
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The app with its command names in lower case: names are case-insensitive,
+ * and the machine looks a command up by its lower-case name (an app's
+ * `INCR` answered "unknown command" when applied). validateApp refused
+ * names that differ only in case.
+ */
+function withLowerCaseCommandNames(app: App<unknown>): App<unknown> {
+  const commands = Object.fromEntries(Object.entries(app.commands).map(([name, command]) => [name.toLowerCase(), command]));
+  return { ...app, commands } as App<unknown>;
 }

@@ -27,6 +27,7 @@ const cases: Array<[string, unknown, RegExp | undefined]> = [
   ["both snapshot options", { ...base, jsonSnapshots: true, snapshot: () => new Uint8Array(), restore: () => ({}) }, /choose one/],
   ["an unknown kind", { ...base, jsonSnapshots: true, commands: { x: { kind: "sometimes", run: () => 1 } } }, /command 'x' has unknown kind 'sometimes'/],
   ["a command without run", { ...base, jsonSnapshots: true, commands: { x: { kind: "write" } } }, /command 'x': run is not a function/],
+  ["names that differ only in case", { ...base, jsonSnapshots: true, commands: { get: base.commands.get, GET: base.commands.get } }, /commands 'get' and 'GET' differ only in case/],
   ...arityAndFlagCases(),
 ];
 

@@ -63,6 +63,13 @@ describe("app command arity and flags", { timeout: 120_000 }, () => {
     assert.equal(await ask(redis, "GET", "k"), "w");
   });
 
+  test("commands declared in upper or mixed case are found in any case, on the log and on reads", async () => {
+    assert.equal(await ask(redis, "upper", "x"), "OK");
+    assert.equal(await ask(redis, "LOWER"), "x");
+    assert.equal(await ask(redis, "lOwEr"), "x");
+    assert.equal(errorText(await ask(redis, "UPPER")), wrongCount("upper"));
+  });
+
   test("pipelined: each reply in its place", async () => {
     const replies = await redis.pipeline([["set", "p", "1"], ["set", "p"], ["get", "p"], ["del"], ["get", "p"]]).exec();
     assert.deepEqual(replies!.map(([error, value]) => error ? error.message : value), [

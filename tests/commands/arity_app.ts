@@ -25,6 +25,9 @@ export default {
     runs: { kind: "intermediate", arity: 1, run: () => resp.int(handlerRuns) },
     // Becomes SET with one argument too few: the rewrite meets SET's arity.
     setone: { kind: "intermediate", arity: 2, flags: ["write"], run: (c, args) => c.rewrite(["SET", args[1]]) },
+    // Declared in upper and mixed case: names are case-insensitive.
+    UPPER: { kind: "write", arity: 2, run: (m, args) => ((m.data.values.upper = args[1]), resp.ok) },
+    Lower: { kind: "read", arity: 1, run: (m) => m.data.values.upper ?? null },
     "*": { kind: "intermediate", arity: -2, run: (_c, args) => `caught ${args.length}` },
   },
 } satisfies App<{ values: Record<string, string> }>;
