@@ -111,7 +111,7 @@ export class ClientConnection implements Client {
       this.#updateReading();
     });
     // The server allows half-open sockets: the client's end of input is not the end of its replies.
-    socket.on("end", () => this.#finishThenClose());
+    socket.on("end", () => this.finishAndClose());
     socket.on("error", (error: Error) => this.#onProblem(this, `socket error: ${error.message}`));
     this.gone = new Promise((resolve) => {
       socket.on("close", () => {
@@ -147,7 +147,7 @@ export class ClientConnection implements Client {
     const dropped = this.#sequencer.dropQueued();
     // Waiting commands always hold the last reply slots.
     this.#pending.length -= dropped;
-    this.#finishThenClose();
+    this.finishAndClose();
   }
 
   /**
@@ -156,10 +156,6 @@ export class ClientConnection implements Client {
    * errors, the server stopping).
    */
   finishAndClose(): void {
-    this.#finishThenClose();
-  }
-
-  #finishThenClose(): void {
     this.#closing = true;
     this.#updateReading();
     // Deferred so that a command calling this (QUIT) still gets its own reply written.
@@ -191,7 +187,7 @@ export class ClientConnection implements Client {
       if (result.kind === "error") {
         this.#onProblem(this, result.message);
         this.#enqueue(new Error(result.message));
-        this.#finishThenClose();
+        this.finishAndClose();
         return;
       }
       this.#input.consume(result.consumed);
