@@ -8,6 +8,8 @@ import { type HostPort, parseHostPort } from "../api/host_port.ts";
 import { MAX_NODE_ID, parseNodeId } from "../api/node_id.ts";
 import { DEFAULT_NTP_SERVERS, parseNtpServers } from "../time/sntp_client.ts";
 import { DEFAULT_TIME_GRACE_MS, type TimeSourceOptions } from "../time/time_source.ts";
+import type { NodeLimits } from "../cluster/node_limits.ts";
+import { LIMIT_NEEDS, parseLimitFlags } from "./limit_flags.ts";
 
 export interface NodeFlags {
   readonly showVersion: boolean;
@@ -38,6 +40,8 @@ export interface NodeFlags {
   readonly tryErrors: boolean;
   /** `--snapshot-threshold`: take a snapshot after this many applied entries (undefined: the driver's default). */
   readonly snapshotThresholdEntries: number | undefined;
+  /** `--max-clients`, `--auth-timeout`, `--max-reply-buffer`, `--max-queued-writes`. */
+  readonly limits: NodeLimits;
   /** Positional arguments: application modules to load. */
   readonly modules: readonly string[];
 }
@@ -66,6 +70,10 @@ const OPTIONS = {
   ntp: { type: "string" },
   "strict-time": { type: "boolean" },
   "time-grace": { type: "string" },
+  "max-clients": { type: "string" },
+  "auth-timeout": { type: "string" },
+  "max-reply-buffer": { type: "string" },
+  "max-queued-writes": { type: "string" },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -87,6 +95,7 @@ const NEEDS: Record<ValueOption, string> = {
   "snapshot-threshold": "a positive number of log entries",
   ntp: "NTP servers host[:port],…",
   "time-grace": "a number of seconds (0 to 3600)",
+  ...LIMIT_NEEDS,
 };
 
 /** Flags whose value may itself start with '-' (written `-d=-x`); the others' never can. */
@@ -239,6 +248,8 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
   const on = given.switches;
   const time = timeOptions(given);
   if (typeof time === "string") return fail(time);
+  const limits = parseLimitFlags(v, (name) => spelled(name, `--${name}`));
+  if (typeof limits === "string") return fail(limits);
   return {
     ok: true,
     flags: {
@@ -261,6 +272,7 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       nonVoter: on.nonvoter ?? false,
       tryErrors: on["try-errors"] ?? false,
       snapshotThresholdEntries,
+      limits,
       modules: given.positionals,
     },
   };

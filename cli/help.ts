@@ -17,6 +17,20 @@ Security options:
   --tls-cert path  : path to TLS certificate
   --tls-key path   : path to TLS private key
   --auth auth      : cluster authorization, shared by all servers and clients
+  --auth-timeout s : with --auth, close connections that have not
+                     authenticated within s seconds  (default: 10, 0: never)
+
+Limits (0 turns a limit off; Raft peers are never counted or cut):
+  --max-clients n  : most clients at once; more get "-ERR max number of
+                     clients reached" and are closed  (default: 10000)
+  --max-reply-buffer size
+                   : disconnect a client that leaves more than size of
+                     replies unread, such as 32mb or 512kb  (default: 32mb)
+  --max-queued-writes n
+                   : most writes waiting for the log; more get "-BUSY …" at
+                     once  (default: 100000; also at most 256 MiB of them)
+  Requests are limited as in Redis: bulk arguments up to 512 MB, up to
+  1048576 arguments, inline commands up to 64 KB.
 
 Networking options:
   --advertise addr : advertise address  (default: network bound address)

@@ -25,6 +25,7 @@ import { wireCommands } from "./command_wiring.ts";
 import { machineApplier, roleReporter } from "./driver_hooks.ts";
 import { joinCluster } from "./join.ts";
 import type { NodeLogger } from "./logger.ts";
+import type { NodeLimits } from "./node_limits.ts";
 import { importRestoreSnapshot, type NodeStorage, openNodeStorage } from "./node_storage.ts";
 import { ServiceHost } from "./service_host.ts";
 import { StartupProgress } from "./startup_progress.ts";
@@ -54,6 +55,8 @@ export interface ClusterNodeOptions {
   readonly snapshotThresholdEntries: number | undefined;
   /** Where the TICKs' time comes from (host clock, or NTP servers with a start-up policy). */
   readonly time: TimeSourceOptions;
+  /** Bounds on clients, unread replies and queued writes (cluster/node_limits.ts). */
+  readonly limits: NodeLimits;
 }
 
 export interface RunningClusterNode {
@@ -158,7 +161,7 @@ async function startOnStorage(
     commandObservers: new Set(),
     time,
   };
-  const batcher = new WriteBatcher(async (payload) => (await driver.propose(payload)) as unknown[], MAX_WRITES_PER_ENTRY);
+  const batcher = new WriteBatcher(async (payload) => (await driver.propose(payload)) as unknown[], MAX_WRITES_PER_ENTRY, options.limits.maxQueuedWrites);
   const commands = wireCommands(table, context, batcher, {
     password: options.auth,
     connectedClients: () => server.connectionCount,
@@ -172,6 +175,10 @@ async function startOnStorage(
     onOpen: (conn) => connectionOpened(app, conn, log),
     onClose: (conn) => callHook(log, "connClosed", () => app.connClosed?.({ remoteAddress: conn.remoteAddress, context: conn.context })),
     onProblem: (conn, message) => log.verb(`client ${conn.remoteAddress}: ${message}`),
+    onLimit: (conn, message) => log.warn(`client ${conn.remoteAddress}: ${message}`),
+    maxClients: options.limits.maxClients,
+    authTimeoutMs: options.limits.authTimeoutMs,
+    maxReplyBufferBytes: options.limits.maxReplyBufferBytes,
     sniff: (socket, first) => {
       if (isPeerPrefix(first)) {
         transport.acceptIncoming(socket, first);

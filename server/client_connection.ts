@@ -4,7 +4,9 @@
  * replies strictly in request order. Reading stops while the socket's write
  * buffer is full or too many replies are outstanding (back-pressure). When
  * the client half-closes, every command already received still runs and is
- * answered before the socket closes, as Redis does.
+ * answered before the socket closes, as Redis does. Replies that complete
+ * while reading is paused still pile up (a batch of reads confirmed at
+ * once), so a client with too many reply bytes unsent is disconnected.
  */
 import { asError } from "../api/errors.ts";
 import { formatHostPort } from "../api/host_port.ts";
@@ -54,6 +56,14 @@ export interface ConnectionOptions {
   readonly maxPendingReplies?: number;
   /** Called for protocol errors and socket errors, for the log. */
   readonly onProblem?: (conn: ClientConnection, message: string) => void;
+  /**
+   * A client with more than this many reply bytes unsent (in the socket's
+   * buffer and not yet handed to it) when its next reply is ready is
+   * disconnected. 0 or undefined: no limit.
+   */
+  readonly maxReplyBufferBytes?: number;
+  /** Called when a limit disconnects the client, for the log. */
+  readonly onLimit?: (conn: ClientConnection, message: string) => void;
 }
 
 interface PendingReply {
@@ -87,6 +97,8 @@ export class ClientConnection implements Client {
   readonly #limits: ParserLimits;
   readonly #maxPending: number;
   readonly #onProblem: (conn: ClientConnection, message: string) => void;
+  readonly #maxReplyBufferBytes: number;
+  readonly #onLimit: (conn: ClientConnection, message: string) => void;
   readonly #input = new ByteQueue();
   readonly #writer = new ReplyWriter();
   readonly #pending: PendingReply[] = [];
@@ -103,6 +115,8 @@ export class ClientConnection implements Client {
     this.#limits = options.limits ?? DEFAULT_PARSER_LIMITS;
     this.#maxPending = options.maxPendingReplies ?? 1024;
     this.#onProblem = options.onProblem ?? (() => {});
+    this.#maxReplyBufferBytes = options.maxReplyBufferBytes ?? 0;
+    this.#onLimit = options.onLimit ?? (() => {});
     this.remoteAddress = remoteAddressOf(socket);
     socket.setNoDelay(true);
     socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
@@ -240,7 +254,7 @@ export class ClientConnection implements Client {
   }
 
   #enqueue(value: ReplyValue): void {
-    if (this.#pending.length === 0) return this.#writer.value(value);
+    if (this.#pending.length === 0) return this.#write(value);
     this.#pending.push({ done: true, value });
   }
 
@@ -248,10 +262,26 @@ export class ClientConnection implements Client {
     slot.done = true;
     slot.value = value;
     let written = 0;
-    while (written < this.#pending.length && this.#pending[written].done) this.#writer.value(this.#pending[written++].value);
+    while (written < this.#pending.length && this.#pending[written].done) this.#write(this.#pending[written++].value);
     if (written === 0) return;
     this.#pending.splice(0, written);
     this.#flushSoon();
+  }
+
+  /** Bytes of replies not yet taken by the kernel. */
+  get unsentReplyBytes(): number {
+    return this.#writer.length + this.#socket.writableLength;
+  }
+
+  /** Adds a reply to the next write, unless the client already leaves too much unread. */
+  #write(value: ReplyValue): void {
+    if (this.#socket.destroyed) return;
+    const limit = this.#maxReplyBufferBytes;
+    if (limit > 0 && this.unsentReplyBytes > limit) {
+      this.#onLimit(this, `disconnected: ${this.unsentReplyBytes} reply bytes unsent, more than the limit of ${limit} (--max-reply-buffer); the client does not read its replies`);
+      return this.destroy();
+    }
+    this.#writer.value(value);
   }
 
   /**
@@ -269,7 +299,7 @@ export class ClientConnection implements Client {
   }
 
   #flush(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#socket.destroyed) return;
     if (this.#writer.length > 0 && !this.#socket.destroyed) {
       if (!this.#socket.write(this.#writer.take())) this.#writeBlocked = true;
     }

@@ -28,7 +28,20 @@ export interface ServeOptions extends ConnectionOptions {
   readonly onOpen?: (conn: ClientConnection) => boolean;
   /** A RESP client's connection closed. */
   readonly onClose?: (conn: ClientConnection) => void;
+  /**
+   * Most RESP clients at once (0: no limit). Counted once a connection is
+   * known to be RESP, so peers and services never count and are never refused.
+   */
+  readonly maxClients?: number;
+  /**
+   * Without `open`: a connection that has not sent a byte, or a RESP client
+   * that has not authenticated, within this many ms is closed (0: never).
+   */
+  readonly authTimeoutMs?: number;
 }
+
+/** What a client beyond `maxClients` is told before it is closed (Redis's words). */
+export const MAX_CLIENTS_REPLY = "-ERR max number of clients reached\r\n";
 
 /**
  * Listening and serving are two steps: a node listens first (with port 0 the
@@ -40,6 +53,8 @@ export class RespServer {
   readonly #connections = new Set<ClientConnection>();
   /** Accepted sockets that have not sent their first bytes yet (nobody else would close them on stop). */
   readonly #unsniffed = new Set<net.Socket>();
+  readonly #clientOf = new Map<net.Socket, ClientConnection>();
+  #refusedClients = 0;
   /** Sockets accepted before `serve`. */
   #waiting: net.Socket[] | undefined = [];
   #options: ServeOptions | undefined;
@@ -86,6 +101,7 @@ export class RespServer {
   #accept(socket: net.Socket): void {
     const options = this.#options!;
     const sniff = options.sniff;
+    this.#startAuthTimer(socket);
     if (!sniff) return this.#serveResp(socket);
     socket.on("error", () => {}); // until a handler takes the socket
     this.#unsniffed.add(socket);
@@ -103,18 +119,62 @@ export class RespServer {
     socket.resume();
   }
 
+  /**
+   * Closes `socket` after `authTimeoutMs` if by then it is unclassified or
+   * an unauthenticated RESP client. Peers prove themselves in their own
+   * handshake (with its own timeout), services answer their own protocol.
+   */
+  #startAuthTimer(socket: net.Socket): void {
+    const { open, authTimeoutMs = 0 } = this.#options!;
+    if (open || authTimeoutMs <= 0) return;
+    const timer = setTimeout(() => {
+      if (this.#unsniffed.has(socket)) return socket.destroy();
+      const conn = this.#clientOf.get(socket);
+      if (conn && !conn.authenticated && !conn.closed) {
+        this.#options!.onLimit?.(conn, `closed: not authenticated within ${authTimeoutMs} ms (--auth-timeout)`);
+        conn.push(new Error(`ERR authentication timeout: no AUTH within ${authTimeoutMs / 1000} s; closing`));
+        conn.finishAndClose();
+      }
+    }, authTimeoutMs);
+    socket.once("close", () => clearTimeout(timer));
+  }
+
   #serveResp(socket: net.Socket, firstBytes?: Uint8Array): void {
     const options = this.#options!;
+    const maxClients = options.maxClients ?? 0;
+    if (maxClients > 0 && this.#connections.size >= maxClients) return this.#refuseClient(socket);
     const conn = new ClientConnection(socket, options.dispatch, options);
     conn.authenticated = options.open;
     if (options.onOpen && !options.onOpen(conn)) return conn.destroy();
     this.#connections.add(conn);
+    this.#clientOf.set(socket, conn);
     socket.on("close", () => {
       this.#connections.delete(conn);
+      this.#clientOf.delete(socket);
       options.onClose?.(conn);
     });
     if (firstBytes) conn.feed(firstBytes);
     else socket.resume();
+  }
+
+  /** Tells a client beyond `maxClients` so, then closes it without reading what it sent. */
+  #refuseClient(socket: net.Socket): void {
+    this.#refusedClients++;
+    socket.on("error", () => {});
+    // Read and drop what it sends: closing with unread input would reset the
+    // connection, and the client might lose the refusal.
+    socket.on("data", () => {});
+    socket.once("end", () => socket.destroy());
+    socket.end(MAX_CLIENTS_REPLY);
+    socket.resume();
+    // A client that neither reads the refusal nor closes must not hold the socket either.
+    const timer = setTimeout(() => socket.destroy(), 1_000);
+    socket.once("close", () => clearTimeout(timer));
+  }
+
+  /** Clients refused because `maxClients` were connected, since the start. */
+  get refusedClients(): number {
+    return this.#refusedClients;
   }
 
   /** The bound port (useful with port 0). */
