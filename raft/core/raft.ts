@@ -9,7 +9,7 @@ import type { LogEntry } from "../log_entry.ts";
 import { EntryKind } from "../log_entry.ts";
 import { stepCandidate, stepFollower, tickElection } from "./follower.ts";
 import { bcastAppend, stepLeader, tickHeartbeat } from "./leader.ts";
-import { isVoter, voterIds } from "./membership.ts";
+import { findMember, isVoter, voterIds } from "./membership.ts";
 import type { RaftOptions } from "./options.ts";
 import { Progress } from "./progress.ts";
 import { voteOutcome } from "./quorum.ts";
@@ -161,7 +161,7 @@ export class Raft {
 
   /** Entry point for every message from a peer (Raft §5.1 term rules). */
   step(m: Message): void {
-    if (m.to !== this.id) return;
+    if (m.to !== this.id || !this.heeds(m)) return;
     if (m.term > this.term) {
       if (m.type === "vote" || m.type === "preVote") {
         // Disruptive servers (dissertation §4.2.3): while we hear from a
@@ -195,6 +195,24 @@ export class Raft {
       return;
     }
     this.stepRole(this, m);
+  }
+
+  /**
+   * Whether a message may change anything here. Members of the latest
+   * configuration and the leader this node follows are always heard, and a
+   * node outside its own latest configuration (joining: its first leader,
+   * and whoever needs its vote, are members it does not know yet) hears
+   * all. Anyone else (a removed node, a stray process that knows the
+   * secret) is heard only by a follower or candidate that has not heard from
+   * a leader for an election timeout: a member that missed the change adding
+   * the current leader must still catch up from it, and vote for it. So a
+   * non-member cannot raise the terms of, vote in, answer, or write the log
+   * of a leader or of a node whose leader is alive.
+   */
+  private heeds(m: Message): boolean {
+    if (m.from === this.leaderId || findMember(this.config, m.from) || !findMember(this.config, this.id)) return true;
+    if (this.role.kind === "leader") return false;
+    return this.leaderId === 0 || this.electionElapsed >= this.options.electionTicks;
   }
 
   private handleVoteRequest(m: VoteMessage): void {
