@@ -134,8 +134,8 @@ export class RaftDriver {
 
   /** A snapshot streamed from the leader: store it (verified), then let the core install it. */
   async receiveSnapshot(message: SnapshotMessage, data: AsyncIterable<Uint8Array>): Promise<void> {
-    const failure = this.#recovery.failure;
-    if (failure) throw failure; // the transport tells the sender, who retries later
+    if (this.#recovery.failure) throw this.#recovery.failure; // the transport tells the sender, who retries later
+    if (!this.#core.wantsSnapshot(message)) throw new Error(`snapshot from node ${message.from} refused: not from a leader this node heeds`);
     // A failure reaches the transport, which tells the sender, whose core then retries.
     await receiveStreamedSnapshot(this.#o.snapshots, message, data, this.#o.logger);
     this.receive(message);

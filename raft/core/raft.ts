@@ -209,7 +209,7 @@ export class Raft {
    * non-member cannot raise the terms of, vote in, answer, or write the log
    * of a leader or of a node whose leader is alive.
    */
-  private heeds(m: Message): boolean {
+  heeds(m: Message): boolean {
     if (m.from === this.leaderId || findMember(this.config, m.from) || !findMember(this.config, this.id)) return true;
     if (this.role.kind === "leader") return false;
     return this.leaderId === 0 || this.electionElapsed >= this.options.electionTicks;

@@ -30,6 +30,7 @@ import type {
   RequestResult,
   Ready,
   RoleKind,
+  SnapshotMessage,
   SnapshotMeta,
 } from "./types.ts";
 
@@ -69,6 +70,15 @@ export class RaftNode {
   /** Feeds one message from a peer. Messages for other ids are ignored. */
   step(message: Message): void {
     this.#r.step(message);
+  }
+
+  /**
+   * Whether a snapshot in `message` would be considered now: addressed here,
+   * of this term or newer, from a sender this node heeds (Raft.heeds). The
+   * driver asks before it stores the snapshot's data.
+   */
+  wantsSnapshot(message: SnapshotMessage): boolean {
+    return message.to === this.#r.id && message.term >= this.#r.term && this.#r.heeds(message);
   }
 
   /** Starts an election now (a single-voter cluster elects itself at once). */

@@ -115,3 +115,17 @@ test("a member that missed the change adding the leader catches up from it once 
   assert.equal(c.core(3).commitIndex, c.core(4).commitIndex, "node 3 caught up from a leader it did not know");
   assert.ok(c.core(3).config.members.some((m) => m.id === 4), "and learned that it is a member");
 });
+
+test("a snapshot is wanted (its data stored) only from a sender the node heeds, of its term or newer", () => {
+  const c = healthyCluster();
+  const { term } = c.core(1);
+  const snapshot = (from: number, atTerm: number) => ({
+    type: "snapshot" as const, from, to: 2, term: atTerm,
+    snapshot: { index: 100, term: atTerm, config: { members: [{ id: from, address: "x", voter: true }] } },
+  });
+  assert.equal(c.core(2).wantsSnapshot(snapshot(1, term)), true, "from its leader");
+  assert.equal(c.core(2).wantsSnapshot(snapshot(3, term + 1)), true, "from a member with a newer term");
+  assert.equal(c.core(2).wantsSnapshot(snapshot(1, term - 1)), false, "of an old term");
+  assert.equal(c.core(2).wantsSnapshot(snapshot(STRANGER, term + 1)), false, "from a stranger while its leader lives");
+  assert.equal(c.core(2).wantsSnapshot({ ...snapshot(1, term), to: 3 }), false, "addressed to another node");
+});
