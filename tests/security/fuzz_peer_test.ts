@@ -179,7 +179,7 @@ async function strangerSnapshot(rng: Rng, node: ClusterNode, strangerId: number,
   for (let i = 0; i < chunks; i++) conn.send(FrameType.SnapshotChunk, mutateBytes(rng, new Uint8Array(rng.int(1, 4096))));
   conn.send(FrameType.SnapshotEnd, new Uint8Array());
   count(tally, mutated ? "snapshot: mutated begin" : "snapshot: from a stranger", 2 + chunks);
-  const verdict = await Promise.race([result, new Promise<undefined>((resolve) => setTimeout(resolve, 8_000))]);
+  const verdict = await Promise.race([result, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 8_000))]);
   assert.ok(verdict !== "", "a stranger's snapshot must never be installed");
   if (verdict !== undefined) tally.snapshotsRefused++;
   conn.socket.end();
