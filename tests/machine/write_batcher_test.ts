@@ -39,3 +39,26 @@ test("batches are split by size, and one write over the entry limit is refused",
   assert.ok(sizes.length >= 2 && sizes.every((size) => size <= MAX_ENTRY_BYTES), `entry sizes ${sizes}`);
   await assert.rejects(batcher.write([new Uint8Array(MAX_ENTRY_BYTES)]), /write too large/);
 });
+
+test("beyond maxQueued waiting writes, a write is refused at once with BUSY; room returns as writes settle", async () => {
+  const { BusyError } = await import("../../machine/write_batcher.ts");
+  const release: Array<() => void> = [];
+  const batcher = new WriteBatcher((payload) => {
+    const decoded = decodePayload(payload);
+    assert.ok(!(decoded instanceof Error) && decoded.type === "batch");
+    return new Promise((resolve) => release.push(() => resolve(decoded.commands.map(() => "ok"))));
+  }, 2, 3);
+  const waiting = [1, 2, 3].map(() => batcher.write([enc.encode("SET")]));
+  assert.equal(batcher.waiting, 3);
+  const refused = batcher.write([enc.encode("SET")]);
+  await assert.rejects(refused, (error: Error) => error instanceof BusyError && /^BUSY 3 writes are waiting for the log/.test(error.message));
+  await new Promise((resolve) => setImmediate(resolve));
+  release.splice(0).forEach((resolve) => resolve());
+  assert.deepEqual(await Promise.all(waiting), ["ok", "ok", "ok"]);
+  assert.equal(batcher.waiting, 0);
+  const later = batcher.write([enc.encode("SET")]);
+  await new Promise((resolve) => setImmediate(resolve));
+  release.splice(0).forEach((resolve) => resolve());
+  assert.equal(await later, "ok");
+  assert.throws(() => new WriteBatcher(() => Promise.resolve([]), 1, -1), /maxQueued must be ≥ 0/);
+});
