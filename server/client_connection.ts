@@ -62,7 +62,7 @@ export interface ConnectionOptions {
    * disconnected. 0 or undefined: no limit.
    */
   readonly maxReplyBufferBytes?: number;
-  /** Called when a limit disconnects the client, for the log. */
+  /** Called when the reply limit disconnects the client, for the log. */
   readonly onLimit?: (conn: ClientConnection, message: string) => void;
 }
 
@@ -268,17 +268,14 @@ export class ClientConnection implements Client {
     this.#flushSoon();
   }
 
-  /** Bytes of replies not yet taken by the kernel. */
-  get unsentReplyBytes(): number {
-    return this.#writer.length + this.#socket.writableLength;
-  }
-
   /** Adds a reply to the next write, unless the client already leaves too much unread. */
   #write(value: ReplyValue): void {
     if (this.#socket.destroyed) return;
     const limit = this.#maxReplyBufferBytes;
-    if (limit > 0 && this.unsentReplyBytes > limit) {
-      this.#onLimit(this, `disconnected: ${this.unsentReplyBytes} reply bytes unsent, more than the limit of ${limit} (--max-reply-buffer); the client does not read its replies`);
+    // Replies not yet taken by the kernel: waiting for this turn's write, and in the socket's buffer.
+    const unsent = this.#writer.length + this.#socket.writableLength;
+    if (limit > 0 && unsent > limit) {
+      this.#onLimit(this, `disconnected: ${unsent} reply bytes unsent, more than the limit of ${limit} (--max-reply-buffer); the client does not read its replies`);
       return this.destroy();
     }
     this.#writer.value(value);
@@ -300,7 +297,7 @@ export class ClientConnection implements Client {
 
   #flush(): void {
     if (this.#closed || this.#socket.destroyed) return;
-    if (this.#writer.length > 0 && !this.#socket.destroyed) {
+    if (this.#writer.length > 0) {
       if (!this.#socket.write(this.#writer.take())) this.#writeBlocked = true;
     }
     if (this.#closing && this.#pending.length === 0) this.#socket.end();

@@ -54,7 +54,6 @@ export class RespServer {
   /** Accepted sockets that have not sent their first bytes yet (nobody else would close them on stop). */
   readonly #unsniffed = new Set<net.Socket>();
   readonly #clientOf = new Map<net.Socket, ClientConnection>();
-  #refusedClients = 0;
   /** Sockets accepted before `serve`. */
   #waiting: net.Socket[] | undefined = [];
   #options: ServeOptions | undefined;
@@ -131,7 +130,7 @@ export class RespServer {
       if (this.#unsniffed.has(socket)) return socket.destroy();
       const conn = this.#clientOf.get(socket);
       if (conn && !conn.authenticated && !conn.closed) {
-        this.#options!.onLimit?.(conn, `closed: not authenticated within ${authTimeoutMs} ms (--auth-timeout)`);
+        this.#options!.onProblem?.(conn, `closed: not authenticated within ${authTimeoutMs} ms (--auth-timeout)`);
         conn.push(new Error(`ERR authentication timeout: no AUTH within ${authTimeoutMs / 1000} s; closing`));
         conn.finishAndClose();
       }
@@ -157,9 +156,8 @@ export class RespServer {
     else socket.resume();
   }
 
-  /** Tells a client beyond `maxClients` so, then closes it without reading what it sent. */
+  /** Tells a client beyond `maxClients` so, then closes it; what it sent is dropped unread. */
   #refuseClient(socket: net.Socket): void {
-    this.#refusedClients++;
     socket.on("error", () => {});
     // Read and drop what it sends: closing with unread input would reset the
     // connection, and the client might lose the refusal.
@@ -170,11 +168,6 @@ export class RespServer {
     // A client that neither reads the refusal nor closes must not hold the socket either.
     const timer = setTimeout(() => socket.destroy(), 1_000);
     socket.once("close", () => clearTimeout(timer));
-  }
-
-  /** Clients refused because `maxClients` were connected, since the start. */
-  get refusedClients(): number {
-    return this.#refusedClients;
   }
 
   /** The bound port (useful with port 0). */

@@ -15,11 +15,16 @@ const encoder = new TextEncoder();
 const CRLF = [13, 10] as const;
 const [COLON, DOLLAR, STAR] = [":", "$", "*"].map((c) => c.charCodeAt(0));
 
+/** A writer's buffer that grew beyond this is handed over whole by take() rather than kept. */
+const KEEP_BUFFER_BYTES = 64 * 1024;
+
 export class ReplyWriter {
   #buf: Uint8Array;
   #length = 0;
+  readonly #initialCapacity: number;
 
   constructor(initialCapacity = 4096) {
+    this.#initialCapacity = initialCapacity;
     this.#buf = new Uint8Array(initialCapacity);
   }
 
@@ -28,9 +33,16 @@ export class ReplyWriter {
     return this.#length;
   }
 
-  /** Returns the bytes written so far (a copy) and empties the writer. */
+  /**
+   * Returns the bytes written so far and empties the writer. A small buffer
+   * is kept (the bytes are copied out); a large one (a big reply) is handed
+   * over and replaced, so a connection does not hold the largest reply it
+   * ever got for as long as it lives.
+   */
   take(): Uint8Array {
-    const out = this.#buf.slice(0, this.#length);
+    const large = this.#buf.length > KEEP_BUFFER_BYTES;
+    const out = large ? this.#buf.subarray(0, this.#length) : this.#buf.slice(0, this.#length);
+    if (large) this.#buf = new Uint8Array(this.#initialCapacity);
     this.#length = 0;
     return out;
   }
