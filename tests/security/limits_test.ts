@@ -6,6 +6,7 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { startCluster, stopNode } from "../helpers/cluster.ts";
 import { cleanup, residentKiB, startCliNode, waitFor } from "../helpers/process.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 import { errorReplyText, untilAccepted } from "../helpers/until_accepted.ts";
@@ -66,6 +67,41 @@ describe("limits", () => {
       return text(reply) === "PONG";
     });
     console.log(`max-clients: node RSS ${mib(beforeKiB)} before, ${mib(peakKiB)} with ${CLIENTS} connections`);
+  });
+
+  test("Raft peers are not counted as clients: with every node full of clients, a restarted follower reconnects and acknowledges writes", async () => {
+    const limit = 4;
+    const cluster = await startCluster("kvdb", 3, ["--localtime", "--openreads", "-l", "warn", "--max-clients", String(limit)]);
+    const leader = await cluster.leader();
+    const [follower, other] = cluster.nodes.filter((node) => node !== leader);
+    const held = new Map<number, RawClient[]>();
+    for (const node of cluster.nodes) {
+      const clients = await Promise.all(Array.from({ length: limit }, () => RawClient.connect(node.port)));
+      const pongs = await Promise.all(clients.map((client) => client.call("PING").catch(() => undefined)));
+      // The start-up probes may still be closing: keep those that were served, top up to the limit.
+      held.set(node.id, clients.filter((_, i) => text(pongs[i]) === "PONG"));
+      await waitFor(`node ${node.id} to be full`, async () => {
+        const client = await RawClient.connect(node.port);
+        const reply = text(await client.call("PING").catch(() => undefined));
+        if (reply === "PONG") held.get(node.id)!.push(client);
+        else client.close();
+        return errorReplyText(reply) === "ERR max number of clients reached";
+      });
+    }
+    await stopNode(follower);
+    await cluster.restart(follower);
+    // Now a write commits only with the restarted follower's acknowledgement, which it
+    // sends on the connection it dialed to the leader, a node full of clients.
+    await stopNode(other);
+    const writer = held.get(leader.id)![0];
+    assert.equal(text(await untilAccepted(() => writer.call("SET", "after-restart", "yes"))), "OK");
+    await waitFor("the restarted follower to have the write", async () => {
+      const client = await RawClient.connect(follower.port);
+      const reply = text(await client.call("GET", "after-restart").catch(() => undefined));
+      client.close();
+      return reply === "yes";
+    });
+    for (const clients of held.values()) clients.forEach((client) => client.close());
   });
 
   test("a client that never reads while asking for 64 MB of replies is disconnected, and the node's memory stays bounded", async () => {
