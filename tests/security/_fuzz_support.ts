@@ -12,10 +12,12 @@ import { RawClient } from "../helpers/raw_client.ts";
 import { replyToJs } from "../../server/resp_reply_parser.ts";
 import { Rng } from "../sim/rng.ts";
 
+/** One seed per test process, so that FUZZ_SEED replays every test of a file. */
+const given = process.env.FUZZ_SEED;
+const seed = given === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(given);
+
 /** FUZZ_SEED replays a run; otherwise a fresh seed, printed with the command that replays it. */
 export function fuzzRng(testFile: string): Rng {
-  const given = process.env.FUZZ_SEED;
-  const seed = given === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(given);
   assert.ok(Number.isSafeInteger(seed), `FUZZ_SEED must be an integer, got '${given}'`);
   console.log(`fuzz seed ${seed}; replay: FUZZ_SEED=${seed} node --import tsx --test ${testFile} (or deno test -A)`);
   return new Rng(seed);
