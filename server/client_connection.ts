@@ -81,6 +81,9 @@ const exclusive: ConcurrencyOf = () => "exclusive";
 
 const IDLE_BUFFER_BYTES = 64 * 1024;
 
+/** How long a socket we ended, whose replies have all left, waits for the client to close before it is destroyed. */
+const LINGER_MS = 1_000;
+
 export class ClientConnection implements Client {
   /** Unique per process, increasing. */
   readonly id = newClientId();
@@ -106,6 +109,8 @@ export class ClientConnection implements Client {
   #writeBlocked = false;
   #flushScheduled = false;
   #closing = false;
+  /** We ended the socket: its input is read and dropped, so the client's close is seen. */
+  #ended = false;
   #closed = false;
 
   constructor(socket: Socket, dispatch: Dispatch, options: ConnectionOptions = {}) {
@@ -300,12 +305,27 @@ export class ClientConnection implements Client {
     if (this.#writer.length > 0) {
       if (!this.#socket.write(this.#writer.take())) this.#writeBlocked = true;
     }
-    if (this.#closing && this.#pending.length === 0) this.#socket.end();
+    if (this.#closing && this.#pending.length === 0 && !this.#ended) this.#end();
     this.#updateReading();
   }
 
+  /**
+   * Ends our side once every reply is written. A paused socket never sees
+   * the client's FIN or reset, and with half-open sockets it would then
+   * never close (an open descriptor and a counted client for ever): so
+   * reading resumes (#onData drops the bytes), and a client that does not
+   * close soon after the last reply left is cut.
+   */
+  #end(): void {
+    this.#ended = true;
+    this.#socket.end(() => {
+      const timer = setTimeout(() => this.#socket.destroy(), LINGER_MS);
+      this.#socket.once("close", () => clearTimeout(timer));
+    });
+  }
+
   #updateReading(): void {
-    const paused = this.#closing || this.#writeBlocked || this.#pending.length >= this.#maxPending;
+    const paused = !this.#ended && (this.#closing || this.#writeBlocked || this.#pending.length >= this.#maxPending);
     if (paused && !this.#socket.isPaused()) this.#socket.pause();
     else if (!paused && this.#socket.isPaused()) this.#socket.resume();
   }

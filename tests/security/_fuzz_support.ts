@@ -6,6 +6,7 @@
  * write, and the nodes' memory stayed bounded.
  */
 import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
 import { type Cluster, type ClusterNode, startCluster, waitApplied } from "../helpers/cluster.ts";
 import { isRunning, residentKiB, waitFor } from "../helpers/process.ts";
 import { RawClient } from "../helpers/raw_client.ts";
@@ -37,6 +38,26 @@ export function startFuzzCluster(): Promise<Cluster> {
 
 export async function residentKiBs(cluster: Cluster): Promise<number[]> {
   return await Promise.all(cluster.nodes.map((node) => residentKiB(node.process.pid)));
+}
+
+/** Open file descriptors of each node: sockets a node failed to close show here. */
+export function openFds(cluster: Cluster): number[] {
+  return cluster.nodes.map((node) => readdirSync(`/proc/${node.process.pid}/fd`).length);
+}
+
+/** Waits until every node counts no client but the one asking: none of the fuzzer's connections stayed open. */
+export async function assertNoClientsLeft(cluster: Cluster): Promise<void> {
+  for (const node of cluster.nodes) {
+    const client = await RawClient.connect(node.port);
+    let last = "";
+    await waitFor(`node ${node.id} to close every fuzzing connection`, async () => {
+      last = String(replyToJs(await client.call("INFO", "clients")));
+      return last.includes("connected_clients:1\r\n");
+    }, 15_000).catch((error) => {
+      throw new Error(`${error.message}; INFO clients: ${last.trim()}`);
+    });
+    client.close();
+  }
 }
 
 export function formatKiBs(kibs: readonly number[]): string {

@@ -14,7 +14,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import type { ClusterNode } from "../helpers/cluster.ts";
-import { cleanup } from "../helpers/process.ts";
+import { cleanup, waitFor } from "../helpers/process.ts";
 import { raftInfo, serverList } from "../helpers/resp.ts";
 import type { Rng } from "../sim/rng.ts";
 import { encodeFrame, FrameDecoder, FrameType, DEFAULT_MAX_FRAME_BYTES } from "../../raft/transport/frames.ts";
@@ -30,7 +30,16 @@ import { decodeMessages, decodeSnapshotMessage, encodeMessages, encodeSnapshotMe
 import { dial } from "../../raft/transport/dial.ts";
 import type { FrameSocket } from "../../raft/transport/frame_socket.ts";
 import type { SnapshotMessage } from "../../raft/core/types.ts";
-import { AckedWriter, assertClusterIntact, formatKiBs, fuzzCount, fuzzRng, residentKiBs, startFuzzCluster } from "./_fuzz_support.ts";
+import {
+  AckedWriter,
+  assertClusterIntact,
+  formatKiBs,
+  fuzzCount,
+  fuzzRng,
+  openFds,
+  residentKiBs,
+  startFuzzCluster,
+} from "./_fuzz_support.ts";
 import { absurdHeader, hostileHandshake, messagesPayload, mutateBytes, randomMessage } from "./_peer_mutants.ts";
 
 after(() => cleanup());
@@ -206,6 +215,7 @@ test("10,000 hostile peer frames leave a 3-node cluster serving, with its terms,
   const leader = await cluster.leader();
   const termBefore = Number((await raftInfo(leader.port)).term);
   const beforeKiB = await residentKiBs(cluster);
+  const beforeFds = openFds(cluster);
   const writer = new AckedWriter(cluster);
   const tally: Tally = { frames: 0, rawConnections: 0, strangerConnections: 0, handshakes: 0, snapshotsRefused: 0, kinds: new Map() };
   const started = Date.now();
@@ -222,6 +232,12 @@ test("10,000 hostile peer frames leave a 3-node cluster serving, with its terms,
   console.log(`peer fuzz attacks: ${[...tally.kinds].sort().map(([kind, n]) => `${kind} ${n}`).join(", ")}`);
   console.log(`peer fuzz: ${writer.acked.length} acknowledged writes during the fuzzing (${writer.errors} errors)`);
   console.log(`peer fuzz RSS before: ${formatKiBs(beforeKiB)}; after: ${formatKiBs(afterKiB)}`);
+  // Every hostile connection is closed: no node keeps more descriptors than before (a few for peer links re-dialed).
+  const afterFds = await waitFor("the nodes to close the fuzzing connections", () => {
+    const fds = openFds(cluster);
+    return fds.every((n, i) => n <= beforeFds[i] + 4) && fds;
+  }, 15_000);
+  console.log(`peer fuzz open descriptors before: ${beforeFds.join(", ")}; after: ${afterFds.join(", ")}`);
   assert.ok(tally.frames >= total);
   assert.ok(writer.acked.length > 0, "the well-behaved writer got writes through during the fuzzing");
   await assertClusterIntact(cluster, writer.acked);

@@ -10,7 +10,17 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import { cleanup } from "../helpers/process.ts";
 import type { Rng } from "../sim/rng.ts";
-import { AckedWriter, assertClusterIntact, formatKiBs, fuzzCount, fuzzRng, residentKiBs, startFuzzCluster } from "./_fuzz_support.ts";
+import {
+  AckedWriter,
+  assertClusterIntact,
+  assertNoClientsLeft,
+  formatKiBs,
+  fuzzCount,
+  fuzzRng,
+  openFds,
+  residentKiBs,
+  startFuzzCluster,
+} from "./_fuzz_support.ts";
 import { type MutantKind, respMutant } from "./_resp_mutants.ts";
 
 after(() => cleanup());
@@ -70,6 +80,7 @@ test("100,000 hostile RESP inputs leave a 3-node cluster serving, with every ack
   const total = fuzzCount(100_000);
   const cluster = await startFuzzCluster();
   const beforeKiB = await residentKiBs(cluster);
+  const beforeFds = openFds(cluster);
   const writer = new AckedWriter(cluster);
   const tally: Tally = { inputs: 0, connections: 0, lingering: 0, replyBytes: 0, kinds: new Map() };
   const started = Date.now();
@@ -84,8 +95,10 @@ test("100,000 hostile RESP inputs leave a 3-node cluster serving, with every ack
   console.log(`RESP fuzz inputs by kind: ${[...tally.kinds].map(([kind, n]) => `${kind} ${n}`).join(", ")}`);
   console.log(`RESP fuzz: ${writer.acked.length} acknowledged writes during the fuzzing (${writer.errors} errors)`);
   console.log(`RESP fuzz RSS before: ${formatKiBs(beforeKiB)}; after: ${formatKiBs(afterKiB)}`);
+  console.log(`RESP fuzz open descriptors before: ${beforeFds.join(", ")}; after: ${openFds(cluster).join(", ")}`);
   assert.ok(tally.inputs >= total);
   assert.ok(writer.acked.length > 0, "the well-behaved writer got writes through during the fuzzing");
+  await assertNoClientsLeft(cluster);
   await assertClusterIntact(cluster, writer.acked);
   afterKiB.forEach((kib, i) => assert.ok(kib - beforeKiB[i] < 200 * 1024, `node ${i + 1}'s RSS grew from ${beforeKiB[i]} to ${kib} KiB`));
 });
