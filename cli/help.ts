@@ -25,7 +25,8 @@ Limits (0 turns a limit off; Raft peers are never counted or cut):
                      clients reached" and are closed  (default: 10000)
   --max-reply-buffer size
                    : disconnect a client that leaves more than size of
-                     replies unread, such as 32mb or 512kb  (default: 32mb)
+                     replies unsent (a pipeline's replies count together),
+                     such as 32mb or 512kb  (default: 32mb)
   --max-queued-writes n
                    : most writes waiting for the log; more get "-BUSY …" at
                      once  (default: 100000; also at most 256 MiB of them)
