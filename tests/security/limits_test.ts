@@ -1,7 +1,8 @@
 /**
  * The limits that keep a node alive, against real node processes: too many
- * clients, a client that never reads its replies, an unauthenticated client
- * that idles, and a flood of writes beyond the write queue.
+ * clients (and Raft peers, which are never counted), a client that never
+ * reads its replies, an unauthenticated client that idles, and a flood of
+ * writes beyond the write queue.
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
