@@ -138,7 +138,7 @@ describe("limits", () => {
   });
 
   test("with --auth, a client that does not authenticate within --auth-timeout is closed; one that does stays", async () => {
-    const { port } = await startCliNode(["-l", "warn", "--localtime", "--auth", "s3cret", "--auth-timeout", "0.5"]);
+    const { port } = await startCliNode(["-l", "warn", "--localtime", "--auth", "s3cret", "--auth-timeout", "1.5"]);
     const silent = await RawClient.connect(port);
     const chatty = await RawClient.connect(port);
     assert.match(errorReplyText(text(await chatty.call("PING"))) ?? "", /^NOAUTH/);

@@ -99,7 +99,7 @@ describe("client limits and connection ends", () => {
   });
 
   test("without open, a connection that sends nothing or does not authenticate within authTimeoutMs is closed", async () => {
-    const server = await serve({ open: false, authTimeoutMs: 300, sniff: () => false });
+    const server = await serve({ open: false, authTimeoutMs: 1_000, sniff: () => false });
     const silent = await RawClient.connect(server.port);
     const unauthenticated = await RawClient.connect(server.port);
     assert.match(String((replyToJs(await unauthenticated.call("PING")) as Error).message), /^NOAUTH/);
@@ -109,7 +109,7 @@ describe("client limits and connection ends", () => {
     const [timeout] = await unauthenticated.read(1, 5_000);
     assert.match(String((replyToJs(timeout) as Error).message), /^ERR authentication timeout/);
     await unauthenticated.waitClosed(5_000);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(replyToJs(await authenticated.call("PING")), "PONG");
     authenticated.close();
   });
