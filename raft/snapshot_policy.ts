@@ -1,7 +1,10 @@
 /**
  * When to take a snapshot: once `thresholdEntries` entries, or entries
- * holding `thresholdBytes` bytes, were applied since the last one (the log
- * since the last snapshots is what a node holds in memory), and every
+ * holding `thresholdBytes` bytes — or as many bytes as the state itself
+ * held in the last snapshot, when that is more — were applied since the
+ * last one (the log since the last snapshots is what a node holds in
+ * memory; a snapshot costs about the state's size, so a large state is not
+ * written out again for every few MB of commands), and every
  * `intervalMs` when anything at all was, so
  * a quiet node's log and restart replay stay short too. It only decides;
  * the Snapshotter takes them. Driven by the driver's notifications of what
@@ -14,7 +17,7 @@ import type { Snapshotter } from "./snapshotter.ts";
 export interface SnapshotPolicyOptions {
   /** Take one once this many entries were applied since the last. */
   readonly snapshotThresholdEntries: number;
-  /** Take one once entries holding this many bytes were applied since the last. */
+  /** Take one once entries holding this many bytes (or the last snapshot's state size, if more) were applied since the last. */
   readonly snapshotThresholdBytes: number;
   /** Take one this often, in ms, when anything was applied since the last. */
   readonly snapshotIntervalMs: number;
@@ -23,7 +26,7 @@ export interface SnapshotPolicyOptions {
 
 export class SnapshotPolicy {
   readonly #o: SnapshotPolicyOptions;
-  readonly #snapshotter: Pick<Snapshotter, "lastIndex" | "busy" | "take">;
+  readonly #snapshotter: Pick<Snapshotter, "lastIndex" | "lastStateBytes" | "busy" | "take">;
   readonly #mayTake: () => boolean;
   #appliedIndex = 0;
   #appliedBytes = 0;
@@ -35,7 +38,7 @@ export class SnapshotPolicy {
   #timer: ReturnType<typeof setInterval> | undefined;
 
   /** `mayTake` is false while the node may not write (closed, or paused by a storage failure). */
-  constructor(options: SnapshotPolicyOptions, snapshotter: Pick<Snapshotter, "lastIndex" | "busy" | "take">, mayTake: () => boolean) {
+  constructor(options: SnapshotPolicyOptions, snapshotter: Pick<Snapshotter, "lastIndex" | "lastStateBytes" | "busy" | "take">, mayTake: () => boolean) {
     this.#o = options;
     this.#snapshotter = snapshotter;
     this.#mayTake = mayTake;
@@ -57,7 +60,8 @@ export class SnapshotPolicy {
       this.#bytesAtSnapshot = this.#bytesAtRequest ?? appliedBytes;
       this.#bytesAtRequest = undefined;
     }
-    const bytesReached = appliedBytes - this.#bytesAtSnapshot >= this.#o.snapshotThresholdBytes;
+    const threshold = Math.max(this.#o.snapshotThresholdBytes, this.#snapshotter.lastStateBytes);
+    const bytesReached = appliedBytes - this.#bytesAtSnapshot >= threshold;
     this.#consider(bytesReached ? 1 : this.#o.snapshotThresholdEntries);
   }
 

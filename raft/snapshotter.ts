@@ -31,6 +31,7 @@ export class Snapshotter {
   readonly #source: SnapshotSource;
   readonly #parts: SnapshotterParts;
   #lastIndex: number;
+  #lastStateBytes = 0;
   #taking: Promise<SnapshotInfo> | undefined;
 
   /** `lastIndex`: the index of the newest snapshot in the store (0: none). */
@@ -43,6 +44,11 @@ export class Snapshotter {
   /** Index of the newest snapshot: taken here, installed from a leader, or found on disk. */
   get lastIndex(): number {
     return this.#lastIndex;
+  }
+
+  /** Size of the machine's state (uncompressed) in the newest snapshot taken here; 0 before the first. */
+  get lastStateBytes(): number {
+    return this.#lastStateBytes;
   }
 
   /** True while a snapshot is being taken. */
@@ -82,6 +88,7 @@ export class Snapshotter {
     const info = await sink.commit();
     const previous = this.#lastIndex;
     this.#lastIndex = index;
+    this.#lastStateBytes = bytes.length;
     const core = this.#source.core();
     if (previous > 0 && previous <= Math.min(index, core.appliedIndex)) {
       const meta = core.compact(previous);
