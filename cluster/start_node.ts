@@ -30,7 +30,6 @@ import { ServiceHost } from "./service_host.ts";
 import { LeaderProxy } from "./leader_proxy.ts";
 import { nodeFileIO } from "../raft/storage/file_io.ts";
 import { NodeMetrics } from "../ops/node_metrics.ts";
-import { collectStatus, metricFamilies } from "../ops/node_status.ts";
 import { opsHttpService } from "../ops/ops_http.ts";
 import { StartupProgress } from "./startup_progress.ts";
 import { TimeSource, type TimeSourceOptions } from "../time/time_source.ts";
@@ -179,22 +178,17 @@ async function startOnStorage(
   const clientDispatch = metrics.observeDispatch(commands.clientDispatch, commands.kindOf);
   const services = new ServiceHost(clientDispatch, () => raftInfo(context), log);
   // The node's /metrics, /status and page come before the app's services (see ops/ops_http.ts).
-  const serviceList = [opsHttpService({
-    secret: options.auth,
-    status: () =>
-      collectStatus({
-        nodeId,
-        address: advertise,
-        app: app.name,
-        version: appVersion,
-        status: driver.status,
-        leaderAddress: () => driver.leaderAddress(),
-        logDir: logDirOf(storage.dir),
-        snapshots: storage.snapshots,
-        connectedClients: () => server.connectionCount,
-        metrics,
-      }),
-    metrics: (report) => metricFamilies(report, metrics),
+  const serviceList = [opsHttpService(options.auth, {
+    nodeId,
+    address: advertise,
+    app: app.name,
+    version: appVersion,
+    status: driver.status,
+    leaderAddress: () => driver.leaderAddress(),
+    logDir: logDirOf(storage.dir),
+    snapshots: storage.snapshots,
+    connectedClients: () => server.connectionCount,
+    metrics,
   }), ...(app.services ?? [])];
 
   server.serve({

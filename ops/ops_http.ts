@@ -15,19 +15,10 @@
  * fragment, which the browser never sends).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Service } from "../api/app.ts";
-import type { ServiceConnection } from "../api/app.ts";
+import type { Service, ServiceConnection } from "../api/app.ts";
 import { STATUS_PAGE_HTML } from "./status_page.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "./prometheus_text.ts";
-import type { NodeStatusReport } from "./node_status.ts";
-import type { MetricFamily } from "./prometheus_text.ts";
-
-export interface OpsHttpOptions {
-  /** The --auth secret; undefined serves everyone. */
-  readonly secret: string | undefined;
-  readonly status: () => Promise<NodeStatusReport>;
-  readonly metrics: (report: NodeStatusReport) => MetricFamily[];
-}
+import { collectStatus, metricFamilies, type StatusSources } from "./node_status.ts";
 
 export const OPS_PATHS: readonly string[] = ["/", "/metrics", "/status"];
 
@@ -52,27 +43,29 @@ export function bearerMatches(header: string | undefined, secret: string): boole
   return timingSafeEqual(digest(token), digest(secret));
 }
 
-export function opsHttpService(options: OpsHttpOptions): Service {
+/** The service; `secret` is the --auth secret (undefined: everyone is served). */
+export function opsHttpService(secret: string | undefined, sources: StatusSources): Service {
   return {
     name: "status",
     sniff: (firstBytes) => opsRequestLine(firstBytes) !== undefined,
     serve: (connection, firstBytes) => {
       let head = latin1.decode(firstBytes);
-      const timer = setTimeout(() => respond(connection, 408, "text/plain", "request head not received in time\n", false), HEAD_TIMEOUT_MS);
+      // One request per connection: whatever arrives after its head is ignored.
+      let answered = false;
+      const once = (run: () => void) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        run();
+      };
+      const timer = setTimeout(() => once(() => respond(connection, 408, "text/plain", "request head not received in time\n", false)), HEAD_TIMEOUT_MS);
       const onHead = () => {
         const end = head.indexOf("\r\n\r\n");
-        if (end === -1) {
-          if (head.length > MAX_HEAD_BYTES) {
-            clearTimeout(timer);
-            respond(connection, 431, "text/plain", "request head too large\n", false);
-          }
-          return;
-        }
-        clearTimeout(timer);
-        connection.pause();
-        void answer(options, connection, head.slice(0, end));
+        if (end !== -1) once(() => void answer(secret, sources, connection, head.slice(0, end)));
+        else if (head.length > MAX_HEAD_BYTES) once(() => respond(connection, 431, "text/plain", "request head too large\n", false));
       };
       connection.on("data", (chunk) => {
+        if (answered) return;
         head += latin1.decode(chunk);
         onHead();
       });
@@ -83,22 +76,22 @@ export function opsHttpService(options: OpsHttpOptions): Service {
   };
 }
 
-async function answer(options: OpsHttpOptions, connection: ServiceConnection, head: string): Promise<void> {
+async function answer(secret: string | undefined, sources: StatusSources, connection: ServiceConnection, head: string): Promise<void> {
   const { method, path } = opsRequestLine(encoder.encode(head + "\r\n"))!;
   const withBody = method === "GET";
   if (path === "/") return respond(connection, 200, "text/html; charset=utf-8", STATUS_PAGE_HTML, withBody);
-  if (options.secret !== undefined) {
+  if (secret !== undefined) {
     const authorization = /^authorization:[ \t]*(.*)$/im.exec(head)?.[1]?.trim();
-    if (!bearerMatches(authorization, options.secret)) {
+    if (!bearerMatches(authorization, secret)) {
       return respond(connection, 401, "text/plain", "authentication required: Authorization: Bearer <the --auth secret>\n", withBody, {
         "WWW-Authenticate": 'Bearer realm="uhaha"',
       });
     }
   }
   try {
-    const report = await options.status();
+    const report = await collectStatus(sources);
     if (path === "/status") return respond(connection, 200, "application/json", JSON.stringify(report) + "\n", withBody);
-    return respond(connection, 200, PROMETHEUS_CONTENT_TYPE, renderPrometheus(options.metrics(report)), withBody);
+    return respond(connection, 200, PROMETHEUS_CONTENT_TYPE, renderPrometheus(metricFamilies(report, sources.metrics)), withBody);
   } catch (error) {
     return respond(connection, 500, "text/plain", `cannot collect the status: ${(error as Error).message}\n`, withBody);
   }
