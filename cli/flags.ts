@@ -36,6 +36,8 @@ export interface NodeFlags {
   readonly nonVoter: boolean;
   /** `--try-errors`: redirect with `-TRY addr` instead of `-MOVED 0 addr`. */
   readonly tryErrors: boolean;
+  /** `--proxy`: a follower forwards commands that need the leader to it instead of redirecting. */
+  readonly proxy: boolean;
   /** `--snapshot-threshold`: take a snapshot after this many applied entries (undefined: the driver's default). */
   readonly snapshotThresholdEntries: number | undefined;
   /** Positional arguments: application modules to load. */
@@ -62,6 +64,7 @@ const OPTIONS = {
   restore: { type: "string" },
   nonvoter: { type: "boolean" },
   "try-errors": { type: "boolean" },
+  proxy: { type: "boolean" },
   "snapshot-threshold": { type: "string" },
   ntp: { type: "string" },
   "strict-time": { type: "boolean" },
@@ -260,6 +263,7 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       restorePath: v.restore,
       nonVoter: on.nonvoter ?? false,
       tryErrors: on["try-errors"] ?? false,
+      proxy: on.proxy ?? false,
       snapshotThresholdEntries,
       modules: given.positionals,
     },

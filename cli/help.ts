@@ -21,6 +21,8 @@ Security options:
 Networking options:
   --advertise addr : advertise address  (default: network bound address)
   --try-errors     : redirect clients with -TRY addr instead of -MOVED 0 addr
+  --proxy          : a follower runs commands that need the leader there and
+                     returns its replies, instead of redirecting (MOVED)
 
 Advanced options:
   --nosync         : turn off syncing data to disk after every write. This leads

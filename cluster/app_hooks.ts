@@ -16,6 +16,7 @@ export class ServiceClient implements Client {
   readonly id = newClientId();
   readonly remoteAddress: string;
   authenticated = true;
+  fromProxy = false;
   context: unknown = undefined;
   readonly gone: Promise<void>;
   constructor(socket: Socket) {
@@ -75,6 +76,8 @@ export function filterResponses(app: App<unknown>, dispatch: Dispatch, log: Logg
   const filter = app.responseFilter;
   if (!filter) return dispatch;
   return (conn, rawArgs) => {
+    // The node that forwarded it filters the reply, with its client's context.
+    if (conn.fromProxy) return dispatch(conn, rawArgs);
     const apply = (reply: ReplyValue): ReplyValue => {
       try {
         return filter(rawArgs.map(argText), reply, { remoteAddress: conn.remoteAddress, context: conn.context });

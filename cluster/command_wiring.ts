@@ -12,13 +12,16 @@ import type { NodeContext } from "../commands/node_context.ts";
 import { raftCommand } from "../commands/raft_commands.ts";
 import type { WriteBatcher } from "../machine/write_batcher.ts";
 import type { ConcurrencyOf, Dispatch } from "../server/client_connection.ts";
-import { type CommandTable, createConcurrencyOf } from "../server/command_table.ts";
+import { argText, type CommandTable, createConcurrencyOf } from "../server/command_table.ts";
+import type { CommandKindOf } from "../ops/node_metrics.ts";
 import { filterResponses, observeCommands } from "./app_hooks.ts";
 
 export interface WiredCommands {
   /** What clients' commands go through: MONITOR observers and the app's response filter around the table. */
   readonly clientDispatch: Dispatch;
   readonly concurrencyOf: ConcurrencyOf;
+  /** Whether a request is a write or a read, by its command's COMMAND INFO flags (for the counters). */
+  readonly kindOf: CommandKindOf;
 }
 
 /** Fills `table` (which `node.dispatch` looks commands up in) for `app`. */
@@ -46,5 +49,9 @@ export function wireCommands(
   return {
     clientDispatch: observeCommands(node, filterResponses(app, node.dispatch, node.log)),
     concurrencyOf: createConcurrencyOf(table),
+    kindOf: (args) => {
+      const flags = table.lookup(argText(args[0]))?.flags;
+      return flags?.includes("write") ? "write" : flags?.includes("readonly") ? "read" : undefined;
+    },
   };
 }

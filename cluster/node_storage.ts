@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { MembershipConfig } from "../raft/core/types.ts";
 import { type DirLock, lockDirectory } from "../raft/storage/dir_lock.ts";
+import type { FileIO } from "../raft/storage/file_io.ts";
 import type { FileLogStore } from "../raft/storage/file_log_store.ts";
 import { openFileLogStore, openFileSnapshotStore, openFileStableStore } from "../raft/storage/mod.ts";
 import type { SnapshotStore } from "../raft/storage/snapshot_store.ts";
@@ -28,7 +29,7 @@ export interface NodeStorage {
 
 export async function openNodeStorage(
   dir: string,
-  options: { readonly nosync: boolean; readonly restoring: boolean; readonly log: Logger },
+  options: { readonly nosync: boolean; readonly restoring: boolean; readonly log: Logger; readonly logIO?: FileIO },
 ): Promise<NodeStorage> {
   // This process owns the directory before anything in it is read (see raft/storage/dir_lock.ts).
   const lock: DirLock = await lockDirectory(dir);
@@ -40,7 +41,7 @@ export async function openNodeStorage(
     const logger = (level: string, message: string) => (level === "info" ? options.log.info(message) : options.log.warn(message));
     const nosync = options.nosync;
     const stable = await openFileStableStore(path.join(dir, "stable.json"), { nosync, logger });
-    const log = await openFileLogStore(path.join(dir, "log"), { nosync, logger });
+    const log = await openFileLogStore(logDirOf(dir), { nosync, logger, io: options.logIO });
     const snapshotDir = path.join(dir, "snapshots");
     const snapshots = await openFileSnapshotStore(snapshotDir, { nosync, logger });
     return {
@@ -60,6 +61,11 @@ export async function openNodeStorage(
     lock.release();
     throw error;
   }
+}
+
+/** The Raft log's directory in a node directory. */
+export function logDirOf(nodeDir: string): string {
+  return path.join(nodeDir, "log");
 }
 
 /** Stores the snapshot in `file` as the state of a new one-node cluster of `self`. */

@@ -25,8 +25,12 @@ import { wireCommands } from "./command_wiring.ts";
 import { machineApplier, roleReporter } from "./driver_hooks.ts";
 import { joinCluster } from "./join.ts";
 import type { NodeLogger } from "./logger.ts";
-import { importRestoreSnapshot, type NodeStorage, openNodeStorage } from "./node_storage.ts";
+import { importRestoreSnapshot, logDirOf, type NodeStorage, openNodeStorage } from "./node_storage.ts";
 import { ServiceHost } from "./service_host.ts";
+import { LeaderProxy } from "./leader_proxy.ts";
+import { nodeFileIO } from "../raft/storage/file_io.ts";
+import { NodeMetrics } from "../ops/node_metrics.ts";
+import { opsHttpService } from "../ops/ops_http.ts";
 import { StartupProgress } from "./startup_progress.ts";
 import { TimeSource, type TimeSourceOptions } from "../time/time_source.ts";
 
@@ -48,6 +52,8 @@ export interface ClusterNodeOptions {
   readonly nosync: boolean;
   readonly openReads: boolean;
   readonly tryErrors: boolean;
+  /** A follower forwards commands that need the leader to it (leader_proxy.ts) instead of redirecting. */
+  readonly proxy: boolean;
   /** A snapshot file to start a new one-node cluster from. */
   readonly restorePath: string | undefined;
   /** Automatic snapshot after this many applied entries (undefined: the driver's default). */
@@ -74,15 +80,17 @@ export async function startClusterNode(app: App<unknown>, options: ClusterNodeOp
   const appVersion = app.version ?? "0.0.0";
   announce(app, appVersion, options, log);
   const tls = readTlsFiles(options);
+  const metrics = new NodeMetrics();
   const storage = await openNodeStorage(path.join(options.dataDir, app.name, String(options.nodeId)), {
     nosync: options.nosync,
     restoring: options.restorePath !== undefined,
     log,
+    logIO: metrics.observeFileIO(nodeFileIO),
   });
   try {
     const server = await RespServer.listen({ address: options.listen, tls });
     try {
-      return await startOnStorage(app, appVersion, options, log, storage, server, tls !== undefined);
+      return await startOnStorage(app, appVersion, options, log, storage, server, tls !== undefined, metrics);
     } catch (error) {
       await server.close();
       throw error;
@@ -101,6 +109,7 @@ async function startOnStorage(
   storage: NodeStorage,
   server: RespServer,
   tls: boolean,
+  metrics: NodeMetrics,
 ): Promise<RunningClusterNode> {
   const nodeId = options.nodeId;
   const advertise = advertisedAddress(options, server.port, log);
@@ -121,7 +130,7 @@ async function startOnStorage(
     logger: log,
     initialConfig,
     snapshotThresholdEntries: options.snapshotThresholdEntries,
-    applier: machineApplier(machine, log),
+    applier: metrics.observeApplier(machineApplier(machine, log)),
     onStateChange: roleReporter(app, log),
     onApplied: (applied) => progress.onApplied(applied),
   });
@@ -157,16 +166,33 @@ async function startOnStorage(
     dispatch: createDispatch(table, options.auth !== undefined),
     commandObservers: new Set(),
     time,
+    proxy: options.proxy
+      ? new LeaderProxy({ status: driver.status, leaderAddress: () => driver.leaderAddress(), tls, password: options.auth, log })
+      : undefined,
   };
   const batcher = new WriteBatcher(async (payload) => (await driver.propose(payload)) as unknown[], MAX_WRITES_PER_ENTRY);
   const commands = wireCommands(table, context, batcher, {
     password: options.auth,
     connectedClients: () => server.connectionCount,
   });
-  const services = new ServiceHost(commands.clientDispatch, () => raftInfo(context), log);
+  const clientDispatch = metrics.observeDispatch(commands.clientDispatch, commands.kindOf);
+  const services = new ServiceHost(clientDispatch, () => raftInfo(context), log);
+  // The node's /metrics, /status and page come before the app's services (see ops/ops_http.ts).
+  const serviceList = [opsHttpService(options.auth, {
+    nodeId,
+    address: advertise,
+    app: app.name,
+    version: appVersion,
+    status: driver.status,
+    leaderAddress: () => driver.leaderAddress(),
+    logDir: logDirOf(storage.dir),
+    snapshots: storage.snapshots,
+    connectedClients: () => server.connectionCount,
+    metrics,
+  }), ...(app.services ?? [])];
 
   server.serve({
-    dispatch: commands.clientDispatch,
+    dispatch: clientDispatch,
     concurrencyOf: commands.concurrencyOf,
     open: options.auth === undefined,
     onOpen: (conn) => connectionOpened(app, conn, log),
@@ -177,7 +203,7 @@ async function startOnStorage(
         transport.acceptIncoming(socket, first);
         return true;
       }
-      const service = app.services?.find((candidate) => candidate.sniff(first));
+      const service = serviceList.find((candidate) => candidate.sniff(first));
       if (service) services.serve(service, socket, first);
       return service !== undefined;
     },
@@ -218,6 +244,7 @@ async function startOnStorage(
       const serverClosed = server.close(STOP_GRACE_MS);
       while (server.connectionCount > 0) await new Promise((resolve) => setTimeout(resolve, 10));
       await driver.close();
+      context.proxy?.closeAll();
       await transport.close();
       services.closeAll();
       await serverClosed;

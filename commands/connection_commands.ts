@@ -149,6 +149,16 @@ export function connectionCommands(options: ConnectionCommandOptions): CommandSp
       },
     },
     {
+      name: "proxyhop",
+      arity: 1,
+      group: "cluster",
+      summary: "Marks this connection as another node's leader proxy (--proxy): nothing it sends is forwarded again.",
+      run: (conn) => {
+        conn.fromProxy = true;
+        return resp.ok;
+      },
+    },
+    {
       name: "command",
       arity: -1,
       group: "server",

@@ -220,9 +220,13 @@ export function raftCommand(node: NodeContext): CommandSpec {
     arity: -2,
     group: "cluster",
     summary: "RAFT LEADER|INFO|SERVER|SNAPSHOT|TRANSFER|HELP: inspect and manage the Raft cluster.",
-    run: async (_conn, rawArgs) => {
+    run: async (conn, rawArgs) => {
       const args = rawArgs.slice(1).map(argText);
       const sub = args[0].toLowerCase();
+      // Membership changes and transfers are the leader's (--proxy forwards them there).
+      const leaderOnly = sub === "transfer" || (sub === "server" && (args[1] ?? "").toLowerCase() !== "list");
+      const forwarded = leaderOnly ? node.proxy?.forward(conn, rawArgs, true) : undefined;
+      if (forwarded) return await forwarded;
       switch (sub) {
         case "leader":
           return args.length === 1 ? (node.driver.addressOf(node.driver.status.leaderId) ?? "") : wrongArity();

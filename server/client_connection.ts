@@ -21,6 +21,13 @@ export interface Client {
   readonly id: number;
   readonly remoteAddress: string;
   authenticated: boolean;
+  /**
+   * Set by PROXYHOP: another node's leader proxy (--proxy) sends this
+   * connection's commands. They are never forwarded again (no proxy loops
+   * between nodes with different views of the leader), and the reply is
+   * left for the forwarding node's response filter.
+   */
+  fromProxy: boolean;
   /** Free for the application (connection hooks and intermediate commands). */
   context: unknown;
   /** Runs nothing received after the current command; sends the replies before it and its own, then closes (QUIT). */
@@ -77,6 +84,7 @@ export class ClientConnection implements Client {
   readonly remoteAddress: string;
   /** Set by AUTH; always true when the server has no password. */
   authenticated = false;
+  fromProxy = false;
   /** Free for the application (connection hooks attach their state here). */
   context: unknown = undefined;
 
