@@ -35,6 +35,11 @@ export function wireCommands(
     serverVersion: node.appVersion,
     table,
     connectedClients: options.connectedClients,
+    onGuessing: (host, failure) =>
+      node.log.warn(
+        `${failure.failures} wrong passwords from ${host}: its AUTH answers are now delayed ` +
+          `(${failure.nextDelayMs} ms, growing while it keeps failing; reported at most once a minute)`,
+      ),
   }));
   table.add(...machineCommands(node), raftCommand(node), clusterCommand(node));
   const { specs, catchAll } = appCommandSpecs(node, batcher);

@@ -4,7 +4,6 @@
  * driver over the replicated machine, wire the commands, serve, start the
  * TICKs, join if asked; and stop in the reverse order.
  */
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { App } from "../api/app.ts";
 import { formatHostPort, type HostPort } from "../api/host_port.ts";
@@ -18,6 +17,7 @@ import type { MembershipConfig } from "../raft/core/types.ts";
 import { RaftDriver } from "../raft/driver.ts";
 import { isPeerPrefix } from "../raft/transport/handshake.ts";
 import { PeerTransport } from "../raft/transport/peer_transport.ts";
+import { type PeerTls, serverTlsOptions } from "../raft/transport/peer_tls.ts";
 import { CommandTable, createDispatch } from "../server/command_table.ts";
 import { RespServer } from "../server/resp_server.ts";
 import { callHook, connectionOpened } from "./app_hooks.ts";
@@ -28,6 +28,7 @@ import type { NodeLogger } from "./logger.ts";
 import { importRestoreSnapshot, type NodeStorage, openNodeStorage } from "./node_storage.ts";
 import { ServiceHost } from "./service_host.ts";
 import { StartupProgress } from "./startup_progress.ts";
+import { loadTlsFiles } from "./tls_files.ts";
 import { TimeSource, type TimeSourceOptions } from "../time/time_source.ts";
 
 /** What a node is told to be (the command line's flags satisfy it). */
@@ -43,6 +44,8 @@ export interface ClusterNodeOptions {
   readonly nonVoter: boolean;
   readonly tlsCertPath: string | undefined;
   readonly tlsKeyPath: string | undefined;
+  /** Trust anchors peers verify each other with (default: system roots + the node's own certificate). */
+  readonly tlsCaPath: string | undefined;
   /** Shared secret of clients and peers. */
   readonly auth: string | undefined;
   readonly nosync: boolean;
@@ -73,16 +76,16 @@ const STOP_GRACE_MS = 5_000;
 export async function startClusterNode(app: App<unknown>, options: ClusterNodeOptions, log: NodeLogger): Promise<RunningClusterNode> {
   const appVersion = app.version ?? "0.0.0";
   announce(app, appVersion, options, log);
-  const tls = readTlsFiles(options);
+  const tls = loadTlsFiles({ certPath: options.tlsCertPath, keyPath: options.tlsKeyPath, caPath: options.tlsCaPath });
   const storage = await openNodeStorage(path.join(options.dataDir, app.name, String(options.nodeId)), {
     nosync: options.nosync,
     restoring: options.restorePath !== undefined,
     log,
   });
   try {
-    const server = await RespServer.listen({ address: options.listen, tls });
+    const server = await RespServer.listen({ address: options.listen, tls: tls && serverTlsOptions(tls) });
     try {
-      return await startOnStorage(app, appVersion, options, log, storage, server, tls !== undefined);
+      return await startOnStorage(app, appVersion, options, log, storage, server, tls);
     } catch (error) {
       await server.close();
       throw error;
@@ -100,7 +103,7 @@ async function startOnStorage(
   log: NodeLogger,
   storage: NodeStorage,
   server: RespServer,
-  tls: boolean,
+  tls: PeerTls | undefined,
 ): Promise<RunningClusterNode> {
   const nodeId = options.nodeId;
   const advertise = advertisedAddress(options, server.port, log);
@@ -163,7 +166,7 @@ async function startOnStorage(
     password: options.auth,
     connectedClients: () => server.connectionCount,
   });
-  const services = new ServiceHost(commands.clientDispatch, () => raftInfo(context), log);
+  const services = new ServiceHost(commands.clientDispatch, () => raftInfo(context), log, options.auth === undefined);
 
   server.serve({
     dispatch: commands.clientDispatch,
@@ -242,21 +245,15 @@ function announce(app: App<unknown>, appVersion: string, options: ClusterNodeOpt
   ].filter(Boolean);
   if (features.length > 0) log.info(`features: ${features.join(", ")}`);
   log.info(`node: ${options.nodeId}`);
-}
-
-/** The PEM certificate and key named by --tls-cert/--tls-key, or undefined without them. */
-function readTlsFiles(options: ClusterNodeOptions): { cert: string; key: string } | undefined {
-  if (!options.tlsCertPath || !options.tlsKeyPath) return undefined;
-  return { cert: readFlagFile(options.tlsCertPath, "--tls-cert"), key: readFlagFile(options.tlsKeyPath, "--tls-key") };
-}
-
-/** Reads a file named by a flag, or throws an error saying which flag and why. */
-function readFlagFile(file: string, flag: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    throw new Error(`cannot read ${flag} '${file}': ${(error as Error).message}`);
+  if (options.auth === undefined && !isLoopback(options.listen.host)) {
+    const where = options.listen.host === "" ? "every interface" : options.listen.host;
+    log.warn(`listening on ${where} without --auth: anyone who can reach this port can join the cluster and read and write its data`);
   }
+}
+
+/** True for hosts only this machine can reach. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** host:port for peers and redirects: --advertise, else the bound address (127.0.0.1 for every interface). */

@@ -8,6 +8,7 @@ import * as tls from "node:tls";
 import { type HostPort, parseHostPort } from "../../api/host_port.ts";
 import { FrameSocket } from "./frame_socket.ts";
 import { FrameType } from "./frames.ts";
+import { dialTlsOptions, type PeerTls } from "./peer_tls.ts";
 import {
   computeProof,
   decodeChallenge,
@@ -32,7 +33,8 @@ export function parseAddress(address: string): HostPort | string {
 
 export interface DialOptions {
   readonly address: string;
-  readonly tls: boolean;
+  /** Verified TLS (see peer_tls.ts); plain TCP when undefined. */
+  readonly tls: PeerTls | undefined;
   readonly selfId: number;
   readonly selfAddress: string;
   /** The node we mean to reach. */
@@ -58,7 +60,7 @@ export function dial(o: DialOptions): Promise<DialResult> {
   if (typeof target === "string") return Promise.resolve({ ok: false, error: target, refused: false });
   if (o.signal?.aborted) return Promise.resolve({ ok: false, error: "aborted", refused: false });
   const socket = o.tls
-    ? tls.connect({ host: target.host, port: target.port, rejectUnauthorized: false })
+    ? tls.connect(dialTlsOptions(o.tls, target.host, target.port))
     : net.connect({ host: target.host, port: target.port });
   const conn = new FrameSocket(socket, { maxFrameBytes: MAX_HANDSHAKE_FRAME_BYTES });
   const dialerNonce = newNonce();

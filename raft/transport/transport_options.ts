@@ -4,6 +4,7 @@
  */
 import type { Message, SnapshotMessage } from "../core/types.ts";
 import type { Logger } from "../logger.ts";
+import type { PeerTls } from "./peer_tls.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "./frames.ts";
 
 /** Options of `new PeerTransport(…)`. */
@@ -14,8 +15,8 @@ export interface PeerTransportOptions {
   readonly selfAddress: string;
   /** The cluster secret (`--auth`). Peers must share it; it is never sent. */
   readonly secret?: string;
-  /** Dial peers over TLS (certificates are not verified: nodes share one). */
-  readonly tls?: boolean;
+  /** Peers speak TLS, verified both ways against `tls.ca` (see peer_tls.ts); plain TCP without it. */
+  readonly tls?: PeerTls;
   /** Where the transport logs (the driver's Logger; the node's logger fits). */
   readonly log: Logger;
   /** Called for each message received from a peer, in order per peer. Must not throw. */
@@ -50,7 +51,7 @@ export interface PeerTransportOptions {
 export type ResolvedTransportOptions =
   & Omit<PeerTransportOptions, "secret" | "tls">
   & Required<Omit<PeerTransportOptions, "secret" | "tls">>
-  & { readonly secret: string | undefined; readonly tls: boolean };
+  & { readonly secret: string | undefined; readonly tls: PeerTls | undefined };
 
 const DEFAULTS = {
   maxQueuedMessages: 4096,
@@ -73,7 +74,7 @@ export function resolveTransportOptions(o: PeerTransportOptions): ResolvedTransp
     ...DEFAULTS,
     ...stripUndefined(o),
     secret: o.secret || undefined,
-    tls: o.tls ?? false,
+    tls: o.tls,
   };
   const positive = (name: keyof typeof DEFAULTS | "selfId") => {
     const value = r[name];

@@ -99,7 +99,7 @@ describe("misbehaving authenticated peers", () => {
     b.transport.setPeers(new Map([[3, c.address]]));
     await warmUp([b, c], waitFor);
     const rogue = await dial({
-      address: b.address, tls: false, selfId: 9, selfAddress: "127.0.0.1:9", targetId: 2,
+      address: b.address, tls: undefined, selfId: 9, selfAddress: "127.0.0.1:9", targetId: 2,
       purpose: Purpose.Messages, secret: undefined, timeoutMs: 2000, maxFrameBytes: 1 << 20,
     });
     assert.ok(rogue.ok, rogue.ok ? "" : rogue.error);
@@ -109,7 +109,7 @@ describe("misbehaving authenticated peers", () => {
     await waitFor("a warning", () => b.log.lines.some((l) => l.startsWith("warn") && l.includes("node 9") && l.includes("unknown message tag 77")));
     // Forged sender ids are dropped, not delivered.
     const forger = await dial({
-      address: b.address, tls: false, selfId: 9, selfAddress: "127.0.0.1:9", targetId: 2,
+      address: b.address, tls: undefined, selfId: 9, selfAddress: "127.0.0.1:9", targetId: 2,
       purpose: Purpose.Messages, secret: undefined, timeoutMs: 2000, maxFrameBytes: 1 << 20,
     });
     assert.ok(forger.ok);
