@@ -6,14 +6,17 @@
  */
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import * as tls from "node:tls";
 import type { PeerTls } from "../raft/transport/peer_tls.ts";
 
 /** The TLS flags' file paths; cert and key are both given or both not. */
 export interface TlsPaths {
   readonly certPath: string | undefined;
   readonly keyPath: string | undefined;
-  /** Trust anchors for peers; default: the system roots plus the node's own certificate. */
+  /**
+   * Trust anchors for peers. Default: the certificates in --tls-cert (so
+   * one self-signed cluster certificate works), and for dialing also the
+   * system's roots.
+   */
   readonly caPath: string | undefined;
 }
 
@@ -66,8 +69,9 @@ export function checkTlsFiles(cert: FlagFile, key: FlagFile, ca: FlagFile | unde
   if (notAfter < nowMs) throw new Error(`${cert.flag} '${cert.path}' expired on ${new Date(notAfter).toISOString()}`);
   const notBefore = Date.parse(leaf.validFrom);
   if (notBefore > nowMs) throw new Error(`${cert.flag} '${cert.path}' is not valid before ${new Date(notBefore).toISOString()}`);
-  const anchors = ca === undefined ? [...tls.rootCertificates, ...pemBlocks(cert.text)] : (pemCertificates(ca), pemBlocks(ca.text));
-  return { cert: cert.text, key: key.text, ca: anchors };
+  if (ca === undefined) return { cert: cert.text, key: key.text, ca: pemBlocks(cert.text), systemRoots: true };
+  pemCertificates(ca);
+  return { cert: cert.text, key: key.text, ca: pemBlocks(ca.text) };
 }
 
 function pemBlocks(text: string): string[] {
