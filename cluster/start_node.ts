@@ -152,6 +152,7 @@ async function startOnStorage(
     snapshots: storage.snapshots,
     snapshotDir: storage.snapshotDir,
     openReads: options.openReads,
+    verifiedTls: tls !== undefined,
     isLoaded: () => progress.loaded,
     tryErrors: options.tryErrors,
     log,

@@ -21,6 +21,8 @@ export interface Client {
   readonly id: number;
   readonly remoteAddress: string;
   authenticated: boolean;
+  /** True when it presented a TLS certificate that chains to the node's trust anchors (as a peer's must). */
+  readonly certified?: boolean;
   /** Free for the application (connection hooks and intermediate commands). */
   context: unknown;
   /** Runs nothing received after the current command; sends the replies before it and its own, then closes (QUIT). */
@@ -75,6 +77,7 @@ export class ClientConnection implements Client {
   /** Unique per process, increasing. */
   readonly id = newClientId();
   readonly remoteAddress: string;
+  readonly certified: boolean;
   /** Set by AUTH; always true when the server has no password. */
   authenticated = false;
   /** Free for the application (connection hooks attach their state here). */
@@ -104,6 +107,7 @@ export class ClientConnection implements Client {
     this.#maxPending = options.maxPendingReplies ?? 1024;
     this.#onProblem = options.onProblem ?? (() => {});
     this.remoteAddress = remoteAddressOf(socket);
+    this.certified = (socket as { authorized?: boolean }).authorized === true;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
     socket.on("drain", () => {

@@ -3,7 +3,8 @@
  * (subjectAltName IP:127.0.0.1) for every node and no --tls-ca (the default
  * trusts the node's own certificate). Clients: redis-cli --tls --cacert and
  * ioredis with `tls`; refused: no TLS, a wrong CA, a wrong password. A peer
- * with a certificate from another CA is refused and changes nothing.
+ * with a certificate from another CA is refused and changes nothing, and a
+ * node with one cannot join even when it knows the password.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -107,6 +108,8 @@ describe("a TLS + auth cluster", () => {
     assert.equal(await redis.set("io-key", "v1"), "OK");
     assert.equal(await redis.get("io-key"), "v1");
     assert.equal(await redis.call("RAFT", "LEADER"), nodes[0].address);
+    // Without a client certificate a client may do anything but add a member.
+    await assert.rejects(redis.call("RAFT", "SERVER", "ADD", "9", "127.0.0.1:9"), /RAFT SERVER ADD needs a client TLS certificate/);
   });
 
   test("a client without TLS gets no answer", async () => {
@@ -164,6 +167,16 @@ describe("a TLS + auth cluster", () => {
     await waitFor("the intruder's failed join", () => /join.*(self.signed|certificate)/i.test(intruder.stderr()), 20_000);
     assert.ok(isRunning(intruder));
     await intruder.kill();
+
+    // The same, trusting the cluster's certificate: the password gets it through AUTH, not through RAFT SERVER ADD.
+    const port5 = await freePort();
+    const trusting = spawnCli([
+      appPath("kvdb"), "-n", "5", "-a", `127.0.0.1:${port5}`, "-d", makeTempDir("uhaha-intruder-"), "--localtime",
+      "--tls-cert", stranger.certPath, "--tls-key", stranger.keyPath, "--tls-ca", cluster.certPath, "--auth", SECRET,
+      "-j", nodes[0].address,
+    ]);
+    await waitFor("its refused join", () => trusting.stderr().includes("RAFT SERVER ADD needs a client TLS certificate this cluster trusts"), 20_000);
+    await trusting.kill();
 
     const after = await leaderInfo();
     assert.equal(after.state, "Leader");
