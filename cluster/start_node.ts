@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import type { App } from "../api/app.ts";
-import { formatHostPort, type HostPort } from "../api/host_port.ts";
+import { formatHostPort, type HostPort, isLoopbackHost } from "../api/host_port.ts";
 import { UHAHA_VERSION } from "../api/version.ts";
 import type { NodeContext } from "../commands/node_context.ts";
 import { raftInfo } from "../commands/raft_commands.ts";
@@ -246,15 +246,10 @@ function announce(app: App<unknown>, appVersion: string, options: ClusterNodeOpt
   ].filter(Boolean);
   if (features.length > 0) log.info(`features: ${features.join(", ")}`);
   log.info(`node: ${options.nodeId}`);
-  if (options.auth === undefined && !isLoopback(options.listen.host)) {
+  if (options.auth === undefined && !isLoopbackHost(options.listen.host)) {
     const where = options.listen.host === "" ? "every interface" : options.listen.host;
     log.warn(`listening on ${where} without --auth: anyone who can reach this port can join the cluster and read and write its data`);
   }
-}
-
-/** True for hosts only this machine can reach. */
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** host:port for peers and redirects: --advertise, else the bound address (127.0.0.1 for every interface). */

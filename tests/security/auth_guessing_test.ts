@@ -3,13 +3,13 @@
  * address are answered later and later (logged once), while a right
  * password from another address (127.0.0.2: Linux routes all of 127/8 to
  * lo) is answered at once; the password never shows in MONITOR, INFO,
- * replies or the log.
+ * replies or the log. kvdb's HTTP service takes it as a bearer token.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Reply } from "../../server/resp_reply_parser.ts";
 import { AuthThrottle, DEFAULT_AUTH_THROTTLE } from "../../server/auth_throttle.ts";
-import { cleanup, type Spawned, startCliNode } from "../helpers/process.ts";
+import { cleanup, type Spawned, startCliNode, waitFor } from "../helpers/process.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 
 const SECRET = "Guess-Me-If-You-Can-42";
@@ -70,6 +70,27 @@ describe("AUTH against guessing", () => {
     for (const line of [...seen, info]) {
       assert.ok(!line.includes(SECRET) && !line.includes("not-the-Secret"), line);
     }
+  });
+
+  test("kvdb's HTTP service: 401 without or with a wrong bearer token, served with the right one", async () => {
+    const url = `http://127.0.0.1:${port}`;
+    const request = async (path: string, init: RequestInit = {}) => {
+      const response = await fetch(`${url}${path}`, init);
+      return { status: response.status, body: await response.text(), challenge: response.headers.get("www-authenticate") };
+    };
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const none = await request("/http-key", { method: "PUT", body: "v" });
+    assert.equal(none.status, 401);
+    assert.equal(none.challenge, 'Bearer realm="uhaha"');
+    assert.equal((await request("/_status")).status, 401);
+    const wrong = await request("/http-key", { method: "PUT", body: "v", headers: bearer("wrong-token") });
+    assert.deepEqual([wrong.status, wrong.body], [401, "invalid password\n"]);
+    assert.equal((await request("/http-key", { headers: { authorization: "Basic abc" } })).status, 401);
+    // 503 (TRYAGAIN) until the new node's first TICK.
+    await waitFor("a PUT", async () => (await request("/http-key", { method: "PUT", body: "v", headers: bearer(SECRET) })).status === 200);
+    const got = await request("/http-key", { headers: bearer(SECRET) });
+    assert.deepEqual([got.status, got.body], [200, "v"]);
+    assert.equal((await request("/_status", { headers: bearer(SECRET) })).status, 200);
   });
 
   test("50 wrong passwords from one address: later answers come later and later; 127.0.0.2's right one at once", async () => {
