@@ -14,6 +14,7 @@ import type { WriteBatcher } from "../machine/write_batcher.ts";
 import type { ConcurrencyOf, Dispatch } from "../server/client_connection.ts";
 import { type CommandTable, createConcurrencyOf } from "../server/command_table.ts";
 import { filterResponses, observeCommands } from "./app_hooks.ts";
+import type { AuthThrottle } from "../server/auth_throttle.ts";
 
 export interface WiredCommands {
   /** What clients' commands go through: MONITOR observers and the app's response filter around the table. */
@@ -26,11 +27,12 @@ export function wireCommands(
   table: CommandTable,
   node: NodeContext,
   batcher: WriteBatcher,
-  options: { readonly password: string | undefined; readonly connectedClients: () => number },
+  options: { readonly password: string | undefined; readonly authThrottle: AuthThrottle; readonly connectedClients: () => number },
 ): WiredCommands {
   const app: App<unknown> = node.app;
   table.add(...connectionCommands({
     password: options.password,
+    authThrottle: options.authThrottle,
     serverName: app.name,
     serverVersion: node.appVersion,
     table,

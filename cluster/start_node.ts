@@ -20,6 +20,7 @@ import { PeerTransport } from "../raft/transport/peer_transport.ts";
 import { type PeerTls, serverTlsOptions } from "../raft/transport/peer_tls.ts";
 import { CommandTable, createDispatch } from "../server/command_table.ts";
 import { RespServer } from "../server/resp_server.ts";
+import { AuthThrottle } from "../server/auth_throttle.ts";
 import { callHook, connectionOpened } from "./app_hooks.ts";
 import { wireCommands } from "./command_wiring.ts";
 import { machineApplier, roleReporter } from "./driver_hooks.ts";
@@ -128,10 +129,13 @@ async function startOnStorage(
     onStateChange: roleReporter(app, log),
     onApplied: (applied) => progress.onApplied(applied),
   });
+  // One brake on guessing for both doors to the secret: AUTH and the peer handshake.
+  const authThrottle = new AuthThrottle();
   const transport = new PeerTransport({
     selfId: nodeId,
     selfAddress: advertise,
     secret: options.auth,
+    guard: authThrottle,
     tls,
     log,
     onMessage: (message) => driver.receive(message),
@@ -165,6 +169,7 @@ async function startOnStorage(
   const batcher = new WriteBatcher(async (payload) => (await driver.propose(payload)) as unknown[], MAX_WRITES_PER_ENTRY);
   const commands = wireCommands(table, context, batcher, {
     password: options.auth,
+    authThrottle,
     connectedClients: () => server.connectionCount,
   });
   const services = new ServiceHost(commands.clientDispatch, () => raftInfo(context), log, options.auth === undefined);

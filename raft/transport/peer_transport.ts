@@ -200,6 +200,7 @@ export class PeerTransport {
     const conn = new InboundConnection(socket, alreadyRead, {
       selfId: this.#o.selfId,
       secret: this.#o.secret,
+      guard: this.#o.guard,
       maxFrameBytes: this.#o.maxFrameBytes,
       handshakeTimeoutMs: this.#o.handshakeTimeoutMs,
       snapshotHighWaterBytes: this.#o.snapshotHighWaterBytes,

@@ -7,6 +7,18 @@ import type { Logger } from "../logger.ts";
 import type { PeerTls } from "./peer_tls.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "./frames.ts";
 
+/**
+ * Slows guessing of the cluster secret per source address: how long to
+ * wait before checking a proof, and the outcome (server/auth_throttle.ts's
+ * AuthThrottle is one; the node shares it with AUTH).
+ */
+export interface AuthGuard {
+  /** How long to wait, in ms, before checking a proof from `host`. */
+  admit(host: string, nowMs: number): number;
+  failed(host: string, nowMs: number): { readonly failures: number; readonly nextDelayMs: number; readonly report: boolean };
+  succeeded(host: string): void;
+}
+
 /** Options of `new PeerTransport(…)`. */
 export interface PeerTransportOptions {
   /** This node's id (a positive integer). */
@@ -15,6 +27,8 @@ export interface PeerTransportOptions {
   readonly selfAddress: string;
   /** The cluster secret (`--auth`). Peers must share it; it is never sent. */
   readonly secret?: string;
+  /** Slows wrong handshake proofs per source address (the node's AUTH throttle); none: no delay. */
+  readonly guard?: AuthGuard;
   /** Peers speak TLS, verified both ways against `tls.ca` (see peer_tls.ts); plain TCP without it. */
   readonly tls?: PeerTls;
   /** Where the transport logs (the driver's Logger; the node's logger fits). */
@@ -49,9 +63,9 @@ export interface PeerTransportOptions {
 
 /** Options with every default filled in. */
 export type ResolvedTransportOptions =
-  & Omit<PeerTransportOptions, "secret" | "tls">
-  & Required<Omit<PeerTransportOptions, "secret" | "tls">>
-  & { readonly secret: string | undefined; readonly tls: PeerTls | undefined };
+  & Omit<PeerTransportOptions, "secret" | "tls" | "guard">
+  & Required<Omit<PeerTransportOptions, "secret" | "tls" | "guard">>
+  & { readonly secret: string | undefined; readonly tls: PeerTls | undefined; readonly guard: AuthGuard | undefined };
 
 const DEFAULTS = {
   maxQueuedMessages: 4096,
@@ -75,6 +89,7 @@ export function resolveTransportOptions(o: PeerTransportOptions): ResolvedTransp
     ...stripUndefined(o),
     secret: o.secret || undefined,
     tls: o.tls,
+    guard: o.guard,
   };
   const positive = (name: keyof typeof DEFAULTS | "selfId") => {
     const value = r[name];

@@ -31,10 +31,9 @@ async function deafAcceptor(id: number) {
         assert.ok(hello.ok);
         dialer = hello.value.senderId;
         dialerNonce = hello.value.nonce;
-        const proof = computeProof(undefined, "acceptor", { dialerId: dialer, acceptorId: id, dialerNonce, acceptorNonce });
-        conn.send(FrameType.Challenge, encodeChallenge({ acceptorId: id, nonce: acceptorNonce, proof }));
+        conn.send(FrameType.Challenge, encodeChallenge({ acceptorId: id, nonce: acceptorNonce }));
       } else if (frame.type === FrameType.Proof) {
-        conn.send(FrameType.Accept, new Uint8Array());
+        conn.send(FrameType.Accept, computeProof(undefined, "acceptor", { dialerId: dialer, acceptorId: id, dialerNonce, acceptorNonce }));
         accepted++;
         socket.pause();
       }
