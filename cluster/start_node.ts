@@ -45,7 +45,7 @@ export interface ClusterNodeOptions {
   readonly nonVoter: boolean;
   readonly tlsCertPath: string | undefined;
   readonly tlsKeyPath: string | undefined;
-  /** Trust anchors peers verify each other with (default: system roots + the node's own certificate). */
+  /** Trust anchors peers verify each other with (default: the --tls-cert file; dialing, also the system roots). */
   readonly tlsCaPath: string | undefined;
   /** Shared secret of clients and peers. */
   readonly auth: string | undefined;
