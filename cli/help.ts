@@ -14,9 +14,16 @@ Basic options:
   --nonvoter       : join the cluster as a non-voting member
 
 Security options:
-  --tls-cert path  : path to TLS certificate
-  --tls-key path   : path to TLS private key
-  --auth auth      : cluster authorization, shared by all servers and clients
+  --tls-cert path  : path to TLS certificate (PEM); clients and peers use TLS
+  --tls-key path   : path to TLS private key (PEM)
+  --tls-ca path    : CA certificates (PEM) peers verify each other with
+                     (default: the --tls-cert file, and the system roots
+                     for the certificate of a peer dialed). A peer must
+                     present a certificate that chains to it; the one it
+                     is dialed at must also name its address (IP SAN).
+  --auth auth      : cluster authorization, shared by all servers and clients;
+                     wrong passwords from one address are answered later
+                     and later after 10 failures
 
 Networking options:
   --advertise addr : advertise address  (default: network bound address)

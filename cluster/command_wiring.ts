@@ -15,6 +15,7 @@ import type { ConcurrencyOf, Dispatch } from "../server/client_connection.ts";
 import { argText, type CommandTable, createConcurrencyOf } from "../server/command_table.ts";
 import type { CommandKindOf } from "../ops/node_metrics.ts";
 import { filterResponses, observeCommands } from "./app_hooks.ts";
+import type { AuthThrottle } from "../server/auth_throttle.ts";
 
 export interface WiredCommands {
   /** What clients' commands go through: MONITOR observers and the app's response filter around the table. */
@@ -29,15 +30,21 @@ export function wireCommands(
   table: CommandTable,
   node: NodeContext,
   batcher: WriteBatcher,
-  options: { readonly password: string | undefined; readonly connectedClients: () => number },
+  options: { readonly password: string | undefined; readonly authThrottle: AuthThrottle; readonly connectedClients: () => number },
 ): WiredCommands {
   const app: App<unknown> = node.app;
   table.add(...connectionCommands({
     password: options.password,
+    authThrottle: options.authThrottle,
     serverName: app.name,
     serverVersion: node.appVersion,
     table,
     connectedClients: options.connectedClients,
+    onGuessing: (host, failure) =>
+      node.log.warn(
+        `${failure.failures} wrong passwords from ${host}: its AUTH answers are now delayed ` +
+          `(${failure.nextDelayMs} ms, growing while it keeps failing; reported at most once a minute)`,
+      ),
   }));
   table.add(...machineCommands(node), raftCommand(node), clusterCommand(node));
   const { specs, catchAll } = appCommandSpecs(node, batcher);

@@ -11,6 +11,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { parseHostPort } from "../api/host_port.ts";
+import { dialTlsOptions, type PeerTls } from "../raft/transport/peer_tls.ts";
 import { ByteQueue } from "../server/byte_queue.ts";
 import { parseReply, type Reply } from "../server/resp_reply_parser.ts";
 import { encodeCommand } from "../server/resp_writer.ts";
@@ -18,7 +19,8 @@ import { encodeCommand } from "../server/resp_writer.ts";
 export interface LeaderLinkOptions {
   /** The leader's advertised host:port. */
   readonly address: string;
-  readonly tls: boolean;
+  /** The cluster's TLS material: the leader is verified as a peer is (and sees this node's certificate). */
+  readonly tls: PeerTls | undefined;
   /** The cluster's --auth secret, sent with AUTH before anything else. */
   readonly password: string | undefined;
 }
@@ -54,7 +56,7 @@ export class LeaderLink {
     const parsed = parseHostPort(options.address);
     const host = typeof parsed === "string" ? options.address : parsed.host || "127.0.0.1";
     const port = typeof parsed === "string" ? 0 : parsed.port;
-    this.#socket = options.tls ? tls.connect({ host, port, rejectUnauthorized: false }) : net.connect({ host, port });
+    this.#socket = options.tls ? tls.connect(dialTlsOptions(options.tls, host, port)) : net.connect({ host, port });
     this.#socket.setNoDelay(true);
     this.#socket.once(options.tls ? "secureConnect" : "connect", () => (this.#connected = true));
     this.#socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));

@@ -25,6 +25,7 @@
 import { resp, type ReplyValue } from "../api/reply.ts";
 import type { RaftStatus } from "../raft/driver.ts";
 import type { Logger } from "../raft/logger.ts";
+import type { PeerTls } from "../raft/transport/peer_tls.ts";
 import type { Client } from "../server/client_connection.ts";
 import type { Reply } from "../server/resp_reply_parser.ts";
 import { LeaderLink, LinkLostError } from "./leader_link.ts";
@@ -33,7 +34,8 @@ export interface LeaderProxyOptions {
   readonly status: RaftStatus;
   /** Where the leader is, if known (RaftDriver.leaderAddress). */
   readonly leaderAddress: () => string | undefined;
-  readonly tls: boolean;
+  /** The cluster's TLS material: the leader is verified as a peer is (and sees this node's certificate). */
+  readonly tls: PeerTls | undefined;
   readonly password: string | undefined;
   readonly log: Logger;
 }

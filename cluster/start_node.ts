@@ -4,10 +4,9 @@
  * driver over the replicated machine, wire the commands, serve, start the
  * TICKs, join if asked; and stop in the reverse order.
  */
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { App } from "../api/app.ts";
-import { formatHostPort, type HostPort } from "../api/host_port.ts";
+import { formatHostPort, type HostPort, isLoopbackHost } from "../api/host_port.ts";
 import { UHAHA_VERSION } from "../api/version.ts";
 import type { NodeContext } from "../commands/node_context.ts";
 import { raftInfo } from "../commands/raft_commands.ts";
@@ -18,8 +17,10 @@ import type { MembershipConfig } from "../raft/core/types.ts";
 import { RaftDriver } from "../raft/driver.ts";
 import { isPeerPrefix } from "../raft/transport/handshake.ts";
 import { PeerTransport } from "../raft/transport/peer_transport.ts";
+import { type PeerTls, serverTlsOptions } from "../raft/transport/peer_tls.ts";
 import { CommandTable, createDispatch } from "../server/command_table.ts";
 import { RespServer } from "../server/resp_server.ts";
+import { AuthThrottle } from "../server/auth_throttle.ts";
 import { callHook, connectionOpened } from "./app_hooks.ts";
 import { wireCommands } from "./command_wiring.ts";
 import { machineApplier, roleReporter } from "./driver_hooks.ts";
@@ -32,6 +33,7 @@ import { nodeFileIO } from "../raft/storage/file_io.ts";
 import { NodeMetrics } from "../ops/node_metrics.ts";
 import { opsHttpService } from "../ops/ops_http.ts";
 import { StartupProgress } from "./startup_progress.ts";
+import { loadTlsFiles } from "./tls_files.ts";
 import { TimeSource, type TimeSourceOptions } from "../time/time_source.ts";
 
 /** What a node is told to be (the command line's flags satisfy it). */
@@ -47,6 +49,8 @@ export interface ClusterNodeOptions {
   readonly nonVoter: boolean;
   readonly tlsCertPath: string | undefined;
   readonly tlsKeyPath: string | undefined;
+  /** Trust anchors peers verify each other with (default: the --tls-cert file; dialing, also the system roots). */
+  readonly tlsCaPath: string | undefined;
   /** Shared secret of clients and peers. */
   readonly auth: string | undefined;
   readonly nosync: boolean;
@@ -79,7 +83,7 @@ const STOP_GRACE_MS = 5_000;
 export async function startClusterNode(app: App<unknown>, options: ClusterNodeOptions, log: NodeLogger): Promise<RunningClusterNode> {
   const appVersion = app.version ?? "0.0.0";
   announce(app, appVersion, options, log);
-  const tls = readTlsFiles(options);
+  const tls = loadTlsFiles({ certPath: options.tlsCertPath, keyPath: options.tlsKeyPath, caPath: options.tlsCaPath });
   const metrics = new NodeMetrics();
   const storage = await openNodeStorage(path.join(options.dataDir, app.name, String(options.nodeId)), {
     nosync: options.nosync,
@@ -88,9 +92,9 @@ export async function startClusterNode(app: App<unknown>, options: ClusterNodeOp
     logIO: metrics.observeFileIO(nodeFileIO),
   });
   try {
-    const server = await RespServer.listen({ address: options.listen, tls });
+    const server = await RespServer.listen({ address: options.listen, tls: tls && serverTlsOptions(tls) });
     try {
-      return await startOnStorage(app, appVersion, options, log, storage, server, tls !== undefined, metrics);
+      return await startOnStorage(app, appVersion, options, log, storage, server, tls, metrics);
     } catch (error) {
       await server.close();
       throw error;
@@ -108,7 +112,7 @@ async function startOnStorage(
   log: NodeLogger,
   storage: NodeStorage,
   server: RespServer,
-  tls: boolean,
+  tls: PeerTls | undefined,
   metrics: NodeMetrics,
 ): Promise<RunningClusterNode> {
   const nodeId = options.nodeId;
@@ -134,10 +138,13 @@ async function startOnStorage(
     onStateChange: roleReporter(app, log),
     onApplied: (applied) => progress.onApplied(applied),
   });
+  // One brake on guessing for both doors to the secret: AUTH and the peer handshake.
+  const authThrottle = new AuthThrottle();
   const transport = new PeerTransport({
     selfId: nodeId,
     selfAddress: advertise,
     secret: options.auth,
+    guard: authThrottle,
     tls,
     log,
     onMessage: (message) => driver.receive(message),
@@ -158,6 +165,7 @@ async function startOnStorage(
     snapshots: storage.snapshots,
     snapshotDir: storage.snapshotDir,
     openReads: options.openReads,
+    verifiedTls: tls !== undefined,
     isLoaded: () => progress.loaded,
     tryErrors: options.tryErrors,
     log,
@@ -173,10 +181,11 @@ async function startOnStorage(
   const batcher = new WriteBatcher(async (payload) => (await driver.propose(payload)) as unknown[], MAX_WRITES_PER_ENTRY);
   const commands = wireCommands(table, context, batcher, {
     password: options.auth,
+    authThrottle,
     connectedClients: () => server.connectionCount,
   });
   const clientDispatch = metrics.observeDispatch(commands.clientDispatch, commands.kindOf);
-  const services = new ServiceHost(clientDispatch, () => raftInfo(context), log);
+  const services = new ServiceHost(clientDispatch, () => raftInfo(context), log, options.auth === undefined);
   // The node's /metrics, /status and page come before the app's services (see ops/ops_http.ts).
   const serviceList = [opsHttpService(options.auth, {
     nodeId,
@@ -269,20 +278,9 @@ function announce(app: App<unknown>, appVersion: string, options: ClusterNodeOpt
   ].filter(Boolean);
   if (features.length > 0) log.info(`features: ${features.join(", ")}`);
   log.info(`node: ${options.nodeId}`);
-}
-
-/** The PEM certificate and key named by --tls-cert/--tls-key, or undefined without them. */
-function readTlsFiles(options: ClusterNodeOptions): { cert: string; key: string } | undefined {
-  if (!options.tlsCertPath || !options.tlsKeyPath) return undefined;
-  return { cert: readFlagFile(options.tlsCertPath, "--tls-cert"), key: readFlagFile(options.tlsKeyPath, "--tls-key") };
-}
-
-/** Reads a file named by a flag, or throws an error saying which flag and why. */
-function readFlagFile(file: string, flag: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    throw new Error(`cannot read ${flag} '${file}': ${(error as Error).message}`);
+  if (options.auth === undefined && !isLoopbackHost(options.listen.host)) {
+    const where = options.listen.host === "" ? "every interface" : options.listen.host;
+    log.warn(`listening on ${where} without --auth: anyone who can reach this port can join the cluster and read and write its data`);
   }
 }
 

@@ -22,6 +22,11 @@ export interface NodeContext {
   /** Directory of the snapshot store (RAFT SNAPSHOT FILE answers absolute paths in it). */
   readonly snapshotDir: string;
   readonly openReads: boolean;
+  /**
+   * Peers speak mutually verified TLS: RAFT SERVER ADD then needs a client
+   * that presented a certificate the node trusts, as a joining node does.
+   */
+  readonly verifiedTls: boolean;
   /** True once the node has applied the log it had at start-up ("logs loaded"). */
   isLoaded(): boolean;
   /** Answer redirects with `-TRY addr` instead of `-MOVED 0 addr`. */

@@ -6,6 +6,7 @@
 import { parseNodeId } from "../api/node_id.ts";
 import * as path from "node:path";
 import { argText, type CommandSpec } from "../server/command_table.ts";
+import type { Client } from "../server/client_connection.ts";
 import { type ReplyValue, resp } from "../api/reply.ts";
 import type { ConfChange } from "../raft/core/types.ts";
 import type { SnapshotInfo } from "../raft/storage/snapshot_store.ts";
@@ -135,7 +136,7 @@ export function selectRaftInfo(info: Readonly<Record<string, string>>, patterns:
 }
 
 export function raftCommand(node: NodeContext): CommandSpec {
-  const server = async (args: string[]): Promise<ReplyValue> => {
+  const server = async (conn: Client, args: string[]): Promise<ReplyValue> => {
     const sub = (args[0] ?? "").toLowerCase();
     if (sub === "list") {
       if (args.length !== 1) return wrongArity();
@@ -153,6 +154,13 @@ export function raftCommand(node: NodeContext): CommandSpec {
     let change: ConfChange;
     if (sub === "add") {
       if (args.length !== 3 && args.length !== 4) return wrongArity();
+      if (node.verifiedTls && !conn.certified) {
+        // The password alone would let in a node whose certificate its peers then refuse.
+        return new Error(
+          "RAFT SERVER ADD needs a client TLS certificate this cluster trusts (--tls-ca); " +
+            "a joining node presents its own (redis-cli: --cert file --key file)",
+        );
+      }
       if (args.length === 4 && args[3].toLowerCase() !== "nonvoter") return new Error("syntax error");
       const id = parseId(args[1]);
       if (id instanceof Error) return id;
@@ -233,7 +241,7 @@ export function raftCommand(node: NodeContext): CommandSpec {
         case "info":
           return selectRaftInfo(raftInfo(node), args.slice(1));
         case "server":
-          return await server(args.slice(1));
+          return await server(conn, args.slice(1));
         case "snapshot":
           return await snapshot(args.slice(1));
         case "transfer": {

@@ -28,6 +28,8 @@ export interface Client {
    * left for the forwarding node's response filter.
    */
   fromProxy: boolean;
+  /** True when it presented a TLS certificate that chains to the node's trust anchors (as a peer's must). */
+  readonly certified?: boolean;
   /** Free for the application (connection hooks and intermediate commands). */
   context: unknown;
   /** Runs nothing received after the current command; sends the replies before it and its own, then closes (QUIT). */
@@ -82,6 +84,7 @@ export class ClientConnection implements Client {
   /** Unique per process, increasing. */
   readonly id = newClientId();
   readonly remoteAddress: string;
+  readonly certified: boolean;
   /** Set by AUTH; always true when the server has no password. */
   authenticated = false;
   fromProxy = false;
@@ -112,6 +115,7 @@ export class ClientConnection implements Client {
     this.#maxPending = options.maxPendingReplies ?? 1024;
     this.#onProblem = options.onProblem ?? (() => {});
     this.remoteAddress = remoteAddressOf(socket);
+    this.certified = (socket as { authorized?: boolean }).authorized === true;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
     socket.on("drain", () => {

@@ -50,7 +50,7 @@ describe("LeaderLink", () => {
       seen.push(command.join(" "));
       socket.write(command[0] === "ECHO" ? `$${command[1].length}\r\n${command[1]}\r\n` : "+OK\r\n");
     });
-    const link = new LeaderLink({ address, tls: false, password: "pw" });
+    const link = new LeaderLink({ address, tls: undefined, password: "pw" });
     const replies = await Promise.all(["a", "bb", "ccc"].map((word) => link.send(args("ECHO", word))));
     assert.deepEqual(replies.map((reply) => reply.type === "bulk" ? decoder.decode(reply.value!) : reply.type), ["a", "bb", "ccc"]);
     assert.deepEqual(seen, ["AUTH pw", "PROXYHOP", "ECHO a", "ECHO bb", "ECHO ccc"]);
@@ -58,7 +58,7 @@ describe("LeaderLink", () => {
   });
 
   test("a refused connection: not delivered", async () => {
-    const link = new LeaderLink({ address: `127.0.0.1:${await freePort()}`, tls: false, password: undefined });
+    const link = new LeaderLink({ address: `127.0.0.1:${await freePort()}`, tls: undefined, password: undefined });
     const error = await link.send(args("SET", "k", "v")).catch((e) => e);
     assert.ok(error instanceof LinkLostError);
     assert.equal(error.delivered, false);
@@ -69,7 +69,7 @@ describe("LeaderLink", () => {
     const address = await fakeLeader((command, socket) => {
       socket.write(command[0] === "AUTH" ? "-ERR invalid password\r\n" : "-NOAUTH Authentication required.\r\n");
     });
-    const link = new LeaderLink({ address, tls: false, password: "wrong" });
+    const link = new LeaderLink({ address, tls: undefined, password: "wrong" });
     const error = await link.send(args("SET", "k", "v")).catch((e) => e);
     assert.ok(error instanceof LinkLostError);
     assert.equal(error.delivered, false);
@@ -81,7 +81,7 @@ describe("LeaderLink", () => {
       if (command[0] === "PROXYHOP") socket.write("+OK\r\n");
       else socket.destroy();
     });
-    const link = new LeaderLink({ address, tls: false, password: undefined });
+    const link = new LeaderLink({ address, tls: undefined, password: undefined });
     const error = await link.send(args("SET", "k", "v")).catch((e) => e);
     assert.ok(error instanceof LinkLostError);
     assert.equal(error.delivered, true);

@@ -28,9 +28,10 @@ async function get(port: number, path: string, headers: Record<string, string> =
 }
 
 /** One HTTP/1.1 request on a new connection that closes after it; the whole response as text. */
-function httpOnce(port: number, requestLine: string): Promise<string> {
+function httpOnce(port: number, requestLine: string, token?: string): Promise<string> {
+  const authorization = token === undefined ? "" : `Authorization: Bearer ${token}\r\n`;
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: "127.0.0.1", port }, () => socket.write(`${requestLine} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+    const socket = net.connect({ host: "127.0.0.1", port }, () => socket.write(`${requestLine} HTTP/1.1\r\nHost: x\r\n${authorization}Connection: close\r\n\r\n`));
     let response = "";
     socket.setEncoding("latin1");
     socket.on("data", (chunk: string) => (response += chunk));
@@ -82,8 +83,9 @@ describe("/metrics, /status and / with --auth on a 3-node kvdb cluster", { timeo
     // Raw requests that close their connection: fetch would keep kvdb's connection
     // alive and reuse it for the next request, which kvdb's service then answers
     // (routing is per connection, by its first request line).
-    assert.match(await httpOnce(leader.port, "GET /no-such-key"), /^HTTP\/1\.1 404 [\s\S]*\r\n\r\nnot found\n$/, "kvdb answers for its keys");
-    assert.match(await httpOnce(leader.port, "GET /_status"), /"state":"Leader"/, "kvdb's /_status is still kvdb's");
+    assert.match(await httpOnce(leader.port, "GET /no-such-key", SECRET), /^HTTP\/1\.1 404 [\s\S]*\r\n\r\nnot found\n$/, "kvdb answers for its keys");
+    assert.match(await httpOnce(leader.port, "GET /no-such-key"), /^HTTP\/1\.1 401 /, "kvdb's service needs the password too");
+    assert.match(await httpOnce(leader.port, "GET /_status", SECRET), /"state":"Leader"/, "kvdb's /_status is still kvdb's");
     assert.match(await httpOnce(leader.port, "GET /metrics"), /^HTTP\/1\.1 401 /, "the node's /metrics on a connection of its own");
     assert.equal(await askWithAuth(leader.port, SECRET, "PING"), "+PONG");
   });
