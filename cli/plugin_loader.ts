@@ -105,7 +105,7 @@ function mapFrameworkInExecutable(framework: Record<string, unknown>): void {
 /** Whether the executable's import of `spec` from `parentURL` is its framework; throws for a bare specifier it cannot provide. */
 function resolvesToFramework(spec: string, parentURL: string | undefined): boolean {
   if (spec === FRAMEWORK_SPECIFIER) return true;
-  if (/^(https?):/.test(spec)) return new URL(spec).pathname.endsWith("/mod.ts");
+  if (/^https?:/.test(spec)) return new URL(spec).pathname.endsWith("/mod.ts");
   if (/^(node|data):/.test(spec) || isBuiltin(spec)) return false;
   const relative = spec.startsWith("./") || spec.startsWith("../") || spec.startsWith("/") || spec.startsWith("file:");
   if (relative) {
