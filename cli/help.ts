@@ -48,7 +48,7 @@ Advanced options:
   --snapshot-threshold n
                    : take a snapshot after n applied log entries (default 8192);
                      also after 8 MiB of applied commands (or as many as
-                     the state's size, if larger), and every 2 minutes
+                     the state's size, up to 32 MiB), and every 2 minutes
                      when anything was applied.
   --restore path   : restore a raft machine from a snapshot file. This will
                      start a brand new single-node cluster using the snapshot as

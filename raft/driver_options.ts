@@ -26,7 +26,7 @@ export interface DriverTunables {
   readonly snapshotThresholdEntries: number;
   /**
    * Also once entries holding this many bytes of commands (or the state's
-   * size in the last snapshot, if larger) were applied since the last: the
+   * size in the last snapshot, up to 4 times this) were applied since the last: the
    * log since the last snapshots is held in memory, and batched writes fill
    * 8192 entries with hundreds of MB. Default 8 MiB.
    */

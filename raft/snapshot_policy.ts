@@ -1,10 +1,11 @@
 /**
  * When to take a snapshot: once `thresholdEntries` entries, or entries
  * holding `thresholdBytes` bytes — or as many bytes as the state itself
- * held in the last snapshot, when that is more — were applied since the
- * last one (the log since the last snapshots is what a node holds in
- * memory; a snapshot costs about the state's size, so a large state is not
- * written out again for every few MB of commands), and every
+ * held in the last snapshot, up to 4 × `thresholdBytes` — were applied
+ * since the last one. The log since the last two snapshots is what a node
+ * holds in memory, so the threshold is small; but a snapshot costs about
+ * the state's size, so a large state is not written out for every few MB
+ * of commands. And every
  * `intervalMs` when anything at all was, so
  * a quiet node's log and restart replay stay short too. It only decides;
  * the Snapshotter takes them. Driven by the driver's notifications of what
@@ -17,7 +18,7 @@ import type { Snapshotter } from "./snapshotter.ts";
 export interface SnapshotPolicyOptions {
   /** Take one once this many entries were applied since the last. */
   readonly snapshotThresholdEntries: number;
-  /** Take one once entries holding this many bytes (or the last snapshot's state size, if more) were applied since the last. */
+  /** Take one once entries holding this many bytes (or the last snapshot's state size, up to 4 times this) were applied since the last. */
   readonly snapshotThresholdBytes: number;
   /** Take one this often, in ms, when anything was applied since the last. */
   readonly snapshotIntervalMs: number;
@@ -60,7 +61,8 @@ export class SnapshotPolicy {
       this.#bytesAtSnapshot = this.#bytesAtRequest ?? appliedBytes;
       this.#bytesAtRequest = undefined;
     }
-    const threshold = Math.max(this.#o.snapshotThresholdBytes, this.#snapshotter.lastStateBytes);
+    const least = this.#o.snapshotThresholdBytes;
+    const threshold = Math.max(least, Math.min(this.#snapshotter.lastStateBytes, 4 * least));
     const bytesReached = appliedBytes - this.#bytesAtSnapshot >= threshold;
     this.#consider(bytesReached ? 1 : this.#o.snapshotThresholdEntries);
   }

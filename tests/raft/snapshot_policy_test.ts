@@ -90,7 +90,7 @@ test("snapshot policy: entries holding the byte threshold take one even below th
   assert.deepEqual(snapshotter.taken, [4, 6]);
 });
 
-test("snapshot policy: a state larger than the byte threshold waits for as many bytes of commands", () => {
+test("snapshot policy: a state larger than the byte threshold waits for as many bytes of commands, up to 4 times it", () => {
   const snapshotter = new FakeSnapshotter();
   const policy = new SnapshotPolicy(
     { snapshotThresholdEntries: 1000, snapshotThresholdBytes: 5_000, snapshotIntervalMs: 3_600_000, logger: quiet },
@@ -111,4 +111,9 @@ test("snapshot policy: a state larger than the byte threshold waits for as many 
   snapshotter.lastStateBytes = 100;
   applied(4, 30_000);
   assert.deepEqual(snapshotter.taken, [1, 3, 4], "a small state: the byte threshold again");
+  snapshotter.lastStateBytes = 1_000_000;
+  applied(5, 49_999);
+  assert.deepEqual(snapshotter.taken, [1, 3, 4], "a huge state: at most 4 times the byte threshold");
+  applied(6, 50_000);
+  assert.deepEqual(snapshotter.taken, [1, 3, 4, 6]);
 });
