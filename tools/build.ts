@@ -77,6 +77,10 @@ async function main(): Promise<void> {
     main: bundlePath,
     output: blobPath,
     disableExperimentalSEAWarning: true,
+    // Node 24's default young generation: one node under a SET -P 16 load
+    // settled at 270-280 MB RSS; with 16 MB semi-spaces at 163-168 MB, for
+    // about 1% more CPU (same session, back to back).
+    execArgv: ["--max-semi-space-size=16"],
   }));
   // The blob's format belongs to the Node that will run it.
   execFileSync(node, ["--experimental-sea-config", configPath], { stdio: "inherit" });
