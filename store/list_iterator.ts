@@ -60,8 +60,8 @@ export class KvListIterator implements IterableIterator<KvEntry> {
     }
     if (this.#entries.length === 0 && !this.#lastBatch) {
       this.#raw ??= rawSelector(this.#selector);
-      if (this.#batchSize > MAX_READ_ENTRIES) throw new TypeError(`Too many entries (max ${MAX_READ_ENTRIES})`);
       const [start, end] = readRange(this.#raw, this.#reverse, this.#cursor ? this.#cursor() : undefined);
+      if (this.#batchSize > MAX_READ_ENTRIES) throw new TypeError(`Too many entries (max ${MAX_READ_ENTRIES})`);
       this.#entries = this.#store.readRange(start, end, this.#batchSize, this.#reverse).reverse();
       if (this.#entries.length < this.#batchSize) this.#lastBatch = true;
     }
