@@ -14,8 +14,8 @@ export interface Applier {
    * node (see NodeStoppedError).
    */
   apply(data: Uint8Array, index: number): unknown;
-  /** The machine's whole state (as of the last applied entry). */
-  snapshot(): Uint8Array;
+  /** The machine's whole state (as of the last applied entry), whole or in chunks. */
+  snapshot(): Uint8Array | readonly Uint8Array[];
   /** Replaces the machine's state with a snapshot's. */
   restore(bytes: Uint8Array): void;
   /** Machine time in ms and its random state, stored in snapshot headers for display. */

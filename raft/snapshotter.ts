@@ -78,7 +78,7 @@ export class Snapshotter {
     const bytes = applier.snapshot();
     const header = applier.snapshotHeader();
     const sink = await snapshots.create({ index, term, config, time: header.time, seed: header.seed });
-    await sink.write(bytes);
+    for (const chunk of bytes instanceof Uint8Array ? [bytes] : bytes) await sink.write(chunk);
     const info = await sink.commit();
     const previous = this.#lastIndex;
     this.#lastIndex = index;
