@@ -37,56 +37,83 @@ const f64 = new DataView(new ArrayBuffer(8));
 /** The message Deno KV gives for a key part of another type. */
 export const KEY_PART_TYPE_ERROR = "expected string, number, bigint, ArrayBufferView, boolean";
 
+/** The key being encoded: one buffer reused, so a key costs one string at the end. */
+let out = new Uint8Array(256);
+let length = 0;
+
+function push(byte: number): void {
+  if (length === out.length) {
+    const grown = new Uint8Array(out.length * 2);
+    grown.set(out);
+    out = grown;
+  }
+  out[length++] = byte;
+}
+
 /** Encodes `key` as a binary string; throws TypeError for what is not a key. */
 export function encodeKey(key: KvKey): string {
   if (!Array.isArray(key)) {
     throw new TypeError(`serde_v8 error: invalid type; expected: array, got: ${describe(key)}`);
   }
-  let out = "";
-  for (const part of key) out += encodeKeyPart(part);
-  return out;
+  length = 0;
+  for (const part of key) encodeKeyPart(part);
+  return binary(out, 0, length);
 }
 
 function describe(value: unknown): string {
   return value === null ? "null" : typeof value;
 }
 
-function encodeKeyPart(part: KvKeyPart): string {
+function encodeKeyPart(part: KvKeyPart): void {
   switch (typeof part) {
     case "string":
-      return String.fromCharCode(STRING) + escapeBytes(utf8.encode(part)) + "\0";
+      push(STRING);
+      encodeText(part);
+      return push(0);
     case "number":
       return encodeDouble(part);
     case "bigint":
       return encodeBigint(part);
     case "boolean":
-      return String.fromCharCode(part ? TRUE : FALSE);
+      return push(part ? TRUE : FALSE);
   }
   if (ArrayBuffer.isView(part)) {
-    const bytes = new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
-    return String.fromCharCode(BYTES) + escapeBytes(bytes) + "\0";
+    push(BYTES);
+    escapeBytes(new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+    return push(0);
   }
   throw new TypeError(KEY_PART_TYPE_ERROR);
 }
 
-function escapeBytes(bytes: Uint8Array): string {
-  let out = "";
-  let start = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] === 0) {
-      out += binary(bytes, start, i) + "\0\xff";
-      start = i + 1;
-    }
+function encodeText(text: string): void {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return escapeBytes(utf8.encode(text.slice(i)));
+    push(code);
+    if (code === 0) push(0xff);
   }
-  return out + binary(bytes, start, bytes.length);
 }
 
-/** Bytes [start, end) as a binary string, in chunks small enough for fromCharCode's argument limit. */
+function escapeBytes(bytes: Uint8Array): void {
+  for (let i = 0; i < bytes.length; i++) {
+    push(bytes[i]);
+    if (bytes[i] === 0) push(0xff);
+  }
+}
+
+/** Reused by `binary`: fromCharCode.apply on a plain array is several times faster than on a typed array. */
+const scratch: number[] = [];
+
+/** Bytes [start, end) as a binary string (in chunks within fromCharCode's argument limit). */
 export function binary(bytes: Uint8Array, start = 0, end = bytes.length): string {
   let out = "";
-  for (let i = start; i < end; i += 8192) {
-    out += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 8192)) as unknown as number[]);
+  for (let at = start; at < end; at += 8192) {
+    const stop = Math.min(end, at + 8192);
+    scratch.length = stop - at;
+    for (let i = at; i < stop; i++) scratch[i - at] = bytes[i];
+    out += String.fromCharCode.apply(null, scratch);
   }
+  scratch.length = 0;
   return out;
 }
 
@@ -97,7 +124,7 @@ export function bytesOf(text: string): Uint8Array {
   return out;
 }
 
-function encodeDouble(value: number): string {
+function encodeDouble(value: number): void {
   if (Number.isNaN(value)) {
     f64.setFloat64(0, value);
     const negative = (f64.getUint8(0) & 0x80) !== 0;
@@ -107,33 +134,37 @@ function encodeDouble(value: number): string {
     f64.setFloat64(0, value);
   }
   const flipAll = (f64.getUint8(0) & 0x80) !== 0;
-  let out = String.fromCharCode(DOUBLE);
+  push(DOUBLE);
   for (let i = 0; i < 8; i++) {
     const byte = f64.getUint8(i);
-    out += String.fromCharCode(flipAll ? byte ^ 0xff : i === 0 ? byte ^ 0x80 : byte);
+    push(flipAll ? byte ^ 0xff : i === 0 ? byte ^ 0x80 : byte);
   }
-  return out;
 }
 
-function encodeBigint(value: bigint): string {
-  if (value === 0n) return String.fromCharCode(INT_ZERO);
+function encodeBigint(value: bigint): void {
+  if (value === 0n) return push(INT_ZERO);
   const negative = value < 0n;
   let magnitude = negative ? -value : value;
   const bytes: number[] = [];
   while (magnitude > 0n) {
-    bytes.unshift(Number(magnitude & 0xffn));
+    bytes.push(Number(magnitude & 0xffn));
     magnitude >>= 8n;
   }
   const n = bytes.length;
   if (n > 255) throw new TypeError("BigUint requires more than 255 bytes to be represented");
-  let head: number[];
   if (negative) {
-    head = n <= 8 ? [INT_ZERO - n] : [NEG_INT_START, n ^ 0xff];
-    for (let i = 0; i < n; i++) bytes[i] ^= 0xff;
+    if (n <= 8) push(INT_ZERO - n);
+    else {
+      push(NEG_INT_START);
+      push(n ^ 0xff);
+    }
+  } else if (n <= 8) {
+    push(INT_ZERO + n);
   } else {
-    head = n <= 8 ? [INT_ZERO + n] : [POS_INT_END, n];
+    push(POS_INT_END);
+    push(n);
   }
-  return String.fromCharCode(...head, ...bytes);
+  for (let i = n - 1; i >= 0; i--) push(negative ? bytes[i] ^ 0xff : bytes[i]);
 }
 
 /** Decodes a binary-string key; throws on bytes that are not one. */

@@ -8,10 +8,12 @@
  * the expiry in ms as a float64 (-1: none); a key length of 0 ends it (no
  * stored key is empty).
  */
+import { binary } from "./key_codec.ts";
 import type { KvStore } from "./kv_store.ts";
 
 const MAGIC = "UKVS0001";
 const CHUNK_BYTES = 1 << 20;
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 class ChunkWriter {
   readonly chunks: Uint8Array[] = [];
@@ -103,12 +105,8 @@ export function restoreStore(store: KvStore, bytes: Uint8Array, offset = 0): num
   };
   const text = (n: number) => {
     need(n);
-    let out = "";
-    for (let i = 0; i < n; i += 8192) {
-      out += String.fromCharCode.apply(null, bytes.subarray(pos + i, pos + Math.min(n, i + 8192)) as unknown as number[]);
-    }
     pos += n;
-    return out;
+    return binary(bytes, pos - n, pos);
   };
   if (text(MAGIC.length) !== MAGIC) throw new Error(`not a store snapshot: it does not start with ${MAGIC}`);
   store.clear();
@@ -119,7 +117,7 @@ export function restoreStore(store: KvStore, bytes: Uint8Array, offset = 0): num
     const value = text(varint());
     need(18);
     let versionstamp = "";
-    for (let i = 0; i < 10; i++) versionstamp += bytes[pos++].toString(16).padStart(2, "0");
+    for (let i = 0; i < 10; i++) versionstamp += HEX[bytes[pos++]];
     const expireAt = view.getFloat64(pos);
     pos += 8;
     store.load(key, { value, versionstamp, expireAt });

@@ -51,10 +51,16 @@ const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
 class Writer {
-  bytes = new Uint8Array(64);
+  bytes = new Uint8Array(256);
   length = 0;
   readonly #view = new DataView(new ArrayBuffer(8));
-  readonly #seen = new Set<object>();
+  /** The objects being written, outermost first (a cycle is refused). */
+  readonly #open: object[] = [];
+
+  reset(): void {
+    this.length = 0;
+    this.#open.length = 0;
+  }
 
   #reserve(n: number): void {
     if (this.length + n <= this.bytes.length) return;
@@ -94,7 +100,13 @@ class Writer {
   }
 
   string(value: string): void {
-    this.raw(utf8.encode(value));
+    const n = value.length;
+    let ascii = n < 128;
+    for (let i = 0; ascii && i < n; i++) ascii = value.charCodeAt(i) < 0x80;
+    if (!ascii) return this.raw(utf8.encode(value));
+    this.byte(n);
+    this.#reserve(n);
+    for (let i = 0; i < n; i++) this.bytes[this.length++] = value.charCodeAt(i);
   }
 
   value(value: unknown, top: boolean): void {
@@ -145,8 +157,8 @@ class Writer {
       this.string(value.source);
       return this.string(value.flags);
     }
-    if (this.#seen.has(value)) throw new TypeError("a cyclic value could not be cloned.");
-    this.#seen.add(value);
+    if (this.#open.includes(value)) throw new TypeError("a cyclic value could not be cloned.");
+    this.#open.push(value);
     if (Array.isArray(value)) {
       this.byte(Tag.Array);
       this.varint(value.length);
@@ -176,15 +188,17 @@ class Writer {
     } else {
       throw new TypeError(`${Object.prototype.toString.call(value)} could not be cloned.`);
     }
-    this.#seen.delete(value);
+    this.#open.pop();
   }
 }
 
+const shared = new Writer();
+
 /** Encodes `value`; throws TypeError for what cannot be stored. */
 export function encodeValue(value: unknown): Uint8Array {
-  const writer = new Writer();
-  writer.value(value, true);
-  return writer.bytes.subarray(0, writer.length);
+  shared.reset();
+  shared.value(value, true);
+  return shared.bytes.slice(0, shared.length);
 }
 
 /**
