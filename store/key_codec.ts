@@ -176,6 +176,15 @@ export function decodeKey(encoded: string): KvKey {
   };
   while (pos < encoded.length) {
     const tag = encoded.charCodeAt(pos++);
+    if (tag === STRING) {
+      // Fast path: ASCII with no escaped zero is its own binary string.
+      const end = encoded.indexOf("\0", pos);
+      if (end >= 0 && encoded.charCodeAt(end + 1) !== 0xff && /^[\x01-\x7f]*$/.test(encoded.slice(pos, end))) {
+        parts.push(encoded.slice(pos, end));
+        pos = end + 1;
+        continue;
+      }
+    }
     if (tag === BYTES || tag === STRING) {
       const bytes: number[] = [];
       for (;;) {
