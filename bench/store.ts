@@ -74,9 +74,8 @@ function snapshotCase(entries: number): Record<string, number> {
     whole.set(chunk, at);
     at += chunk.length;
   }
-  const restored = new KvStore();
   t = performance.now();
-  restoreStore(restored, whole);
+  const restored = restoreStore(whole);
   const restoreMs = performance.now() - t;
   if (restored.size !== entries) throw new Error(`restored ${restored.size} of ${entries}`);
   return { fillMs, snapshotMs, restoreMs, bytes, chunks: chunks.length };

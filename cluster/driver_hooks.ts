@@ -21,6 +21,7 @@ export function machineApplier(machine: ReplicatedMachine<unknown>, log: NodeLog
     },
     snapshot: () => machine.snapshotChunks(),
     restore: (bytes) => machine.restore(bytes),
+    restoreChunks: (chunks) => machine.restoreChunks(chunks),
     snapshotHeader: () => ({ time: Number(machine.timeNs / 1_000_000n), seed: "" }),
   };
 }

@@ -15,7 +15,7 @@ import type { ReplyValue } from "../api/reply.ts";
 import { KvStore } from "../store/kv_store.ts";
 import { SyncKv } from "../store/sync_kv.ts";
 import { formatVersionstamp } from "../store/versionstamp.ts";
-import { joinStoreSnapshot, splitStoreSnapshot } from "./kv_snapshot.ts";
+import { joinStoreSnapshot, KvSnapshotSplitter } from "./kv_snapshot.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -181,16 +181,47 @@ export class ReplicatedMachine<D> {
 
   /** Replaces the state with a snapshot's; throws a clear error if the bytes are not one. */
   restore(bytes: Uint8Array): void {
-    if (bytes.length < 32 || decoder.decode(bytes.subarray(0, 8)) !== SNAPSHOT_MAGIC) {
+    const split = new KvSnapshotSplitter();
+    split.push(bytes.subarray(Math.min(32, bytes.length)));
+    this.#install(bytes.subarray(0, 32), split);
+  }
+
+  /**
+   * restore() from the snapshot's bytes as a stream: a kv app's store is
+   * read entry by entry into a new store on the side, never whole, and the
+   * state changes only once all of it is read.
+   */
+  async restoreChunks(chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    let header = new Uint8Array(0);
+    const split = new KvSnapshotSplitter();
+    for await (const chunk of chunks) {
+      let rest = chunk;
+      if (header.length < 32) {
+        const take = Math.min(32 - header.length, rest.length);
+        const grown = new Uint8Array(header.length + take);
+        grown.set(header);
+        grown.set(rest.subarray(0, take), header.length);
+        header = grown;
+        rest = rest.subarray(take);
+      }
+      if (rest.length > 0) split.push(rest);
+    }
+    this.#install(header, split);
+  }
+
+  #install(header: Uint8Array, split: KvSnapshotSplitter): void {
+    if (header.length < 32 || decoder.decode(header.subarray(0, 8)) !== SNAPSHOT_MAGIC) {
       throw new Error(`not a machine snapshot: it does not start with ${SNAPSHOT_MAGIC}`);
     }
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const user = splitStoreSnapshot(bytes.subarray(32), this.kv?.store);
-    const data = this.app.jsonSnapshots ? JSON.parse(decoder.decode(user)) as D : this.app.restore!(user);
+    const { appData, store } = split.finish();
+    if (store && !this.kv) throw new Error("the snapshot holds a KV store: the app needs kv: true to restore it");
+    const data = this.app.jsonSnapshots ? JSON.parse(decoder.decode(appData)) as D : this.app.restore!(appData);
+    const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
     this.bootNs = view.getBigInt64(8, true);
-    this.#setTime(view.getBigInt64(16, true));
     this.#rng = new Pcg32(0n, undefined, view.getBigUint64(24, true));
     this.data = data;
+    this.kv?.store.replaceWith(store ?? new KvStore());
+    this.#setTime(view.getBigInt64(16, true));
   }
 }
 

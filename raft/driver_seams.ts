@@ -18,6 +18,11 @@ export interface Applier {
   snapshot(): Uint8Array | readonly Uint8Array[];
   /** Replaces the machine's state with a snapshot's. */
   restore(bytes: Uint8Array): void;
+  /**
+   * restore() from the snapshot's bytes as they are read, for a machine
+   * that need not hold them whole; its state changes only at the end.
+   */
+  restoreChunks?(chunks: AsyncIterable<Uint8Array>): Promise<void>;
   /** Machine time in ms and its random state, stored in snapshot headers for display. */
   snapshotHeader(): { time: number; seed: string };
 }

@@ -179,7 +179,9 @@ export function decodeKey(encoded: string): KvKey {
     if (tag === STRING) {
       // Fast path: ASCII with no escaped zero is its own binary string.
       const end = encoded.indexOf("\0", pos);
-      if (end >= 0 && encoded.charCodeAt(end + 1) !== 0xff && /^[\x01-\x7f]*$/.test(encoded.slice(pos, end))) {
+      let ascii = end >= 0 && encoded.charCodeAt(end + 1) !== 0xff;
+      for (let i = pos; ascii && i < end; i++) ascii = encoded.charCodeAt(i) < 0x80;
+      if (ascii) {
         parts.push(encoded.slice(pos, end));
         pos = end + 1;
         continue;

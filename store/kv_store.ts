@@ -44,9 +44,9 @@ const VERSIONSTAMP = /^[0-9a-f]{20}$/;
 const U64_TAG = 14;
 
 export class KvStore {
-  readonly #entries = new BTree<StoredEntry>();
+  #entries = new BTree<StoredEntry>();
   /** Entries that expire, keyed by expiry (16 hex digits) then key, for purging in order. */
-  readonly #expiries = new BTree<string>();
+  #expiries = new BTree<string>();
   #now = 0;
 
   /** Machine time in ms; reads judge expiry by it, and moving it purges what expired. */
@@ -208,10 +208,17 @@ export class KvStore {
     return out;
   }
 
-  /** Empties the store (before a restore). */
+  /** Empties the store. */
   clear(): void {
     this.#entries.clear();
     this.#expiries.clear();
+  }
+
+  /** Takes over `other`'s entries (a store restored on the side), in one step; `other` is not to be used after. */
+  replaceWith(other: KvStore): void {
+    this.#entries = other.#entries;
+    this.#expiries = other.#expiries;
+    this.#purgeExpired();
   }
 
   /** Adds an entry as a snapshot holds it. */

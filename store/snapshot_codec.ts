@@ -9,7 +9,7 @@
  * stored key is empty).
  */
 import { binary } from "./key_codec.ts";
-import type { KvStore } from "./kv_store.ts";
+import { KvStore } from "./kv_store.ts";
 
 const MAGIC = "UKVS0001";
 const CHUNK_BYTES = 1 << 20;
@@ -82,44 +82,88 @@ export function snapshotStore(store: KvStore): Uint8Array[] {
 }
 
 /**
- * Replaces the store's entries with those of snapshot bytes starting at
- * `offset`; returns the offset just past them. Throws on bytes that are
- * not a store snapshot.
+ * Reads a store snapshot pushed in chunks of any size (an entry may span
+ * chunks) into a new store, so a restore never holds the whole snapshot.
  */
-export function restoreStore(store: KvStore, bytes: Uint8Array, offset = 0): number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let pos = offset;
-  const need = (n: number) => {
-    if (pos + n > bytes.length) throw new Error("the store's snapshot is truncated");
-  };
-  const varint = () => {
-    let value = 0;
-    let shift = 0;
-    for (;;) {
-      need(1);
-      const byte = bytes[pos++];
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return value;
-      shift += 7;
+export class StoreSnapshotReader {
+  readonly store = new KvStore();
+  #pending = new Uint8Array(0);
+  #started = false;
+  #ended = false;
+
+  /** Takes more snapshot bytes; returns how many of them lay past the snapshot's end (0 until it ends). */
+  push(chunk: Uint8Array): number {
+    if (this.#ended) return chunk.length;
+    let bytes = chunk;
+    if (this.#pending.length > 0) {
+      bytes = new Uint8Array(this.#pending.length + chunk.length);
+      bytes.set(this.#pending);
+      bytes.set(chunk, this.#pending.length);
     }
-  };
-  const text = (n: number) => {
-    need(n);
-    pos += n;
-    return binary(bytes, pos - n, pos);
-  };
-  if (text(MAGIC.length) !== MAGIC) throw new Error(`not a store snapshot: it does not start with ${MAGIC}`);
-  store.clear();
-  for (;;) {
-    const keyLength = varint();
-    if (keyLength === 0) return pos;
-    const key = text(keyLength);
-    const value = text(varint());
-    need(18);
-    let versionstamp = "";
-    for (let i = 0; i < 10; i++) versionstamp += HEX[bytes[pos++]];
-    const expireAt = view.getFloat64(pos);
-    pos += 8;
-    store.load(key, { value, versionstamp, expireAt });
+    const pos = this.#parse(bytes);
+    if (this.#ended) return bytes.length - pos;
+    this.#pending = bytes.slice(pos);
+    return 0;
   }
+
+  /** The store read; throws if the snapshot stopped before its end. */
+  finish(): KvStore {
+    if (!this.#ended) throw new Error("the store's snapshot is truncated");
+    return this.store;
+  }
+
+  /** Reads whole entries from `bytes`; returns where the first incomplete one starts. */
+  #parse(bytes: Uint8Array): number {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let pos = 0;
+    if (!this.#started) {
+      if (bytes.length < MAGIC.length) return 0;
+      if (binary(bytes, 0, MAGIC.length) !== MAGIC) throw new Error(`not a store snapshot: it does not start with ${MAGIC}`);
+      pos = MAGIC.length;
+      this.#started = true;
+    }
+    for (;;) {
+      const entryStart = pos;
+      const keyLength = readVarint(bytes, pos);
+      if (!keyLength) return entryStart;
+      pos = keyLength.next;
+      if (keyLength.value === 0) {
+        this.#ended = true;
+        return pos;
+      }
+      if (pos + keyLength.value > bytes.length) return entryStart;
+      const key = binary(bytes, pos, pos + keyLength.value);
+      pos += keyLength.value;
+      const valueLength = readVarint(bytes, pos);
+      if (!valueLength || valueLength.next + valueLength.value + 18 > bytes.length) return entryStart;
+      pos = valueLength.next;
+      const value = binary(bytes, pos, pos + valueLength.value);
+      pos += valueLength.value;
+      let versionstamp = "";
+      for (let i = 0; i < 10; i++) versionstamp += HEX[bytes[pos++]];
+      const expireAt = view.getFloat64(pos);
+      pos += 8;
+      this.store.load(key, { value, versionstamp, expireAt });
+    }
+  }
+}
+
+/** A varint at `pos`, or undefined when the bytes end inside it. */
+function readVarint(bytes: Uint8Array, pos: number): { value: number; next: number } | undefined {
+  let value = 0;
+  let scale = 1;
+  while (pos < bytes.length) {
+    const byte = bytes[pos++];
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) return { value, next: pos };
+    scale *= 128;
+  }
+  return undefined;
+}
+
+/** A store from whole snapshot bytes (nothing may follow them). */
+export function restoreStore(bytes: Uint8Array): KvStore {
+  const reader = new StoreSnapshotReader();
+  if (reader.push(bytes) !== 0) throw new Error("trailing bytes after the store in the snapshot");
+  return reader.finish();
 }

@@ -80,3 +80,25 @@ test("snapshot and restore carry the store, its versionstamps and expiries; the 
   before.restore(plain.snapshot());
   assert.equal(before.read(cmd("list")), "", "a snapshot from before the app had a store restores with an empty one");
 });
+
+test("restoreChunks: the snapshot streamed in chunks of any size restores the same state; a cut one changes nothing", async () => {
+  const machine = new ReplicatedMachine(app);
+  machine.apply(encodeTick(1_000_000_000n, 1n), 1);
+  for (let i = 0; i < 40; i++) machine.apply(encodeBatch([cmd("put", `k${i}`, "v".repeat(i), i % 3 ? "" : "90000"), cmd("twice")]), 2 + i);
+  const bytes = machine.snapshot();
+  for (const size of [1, 2, 3, 7, 12, 13, 31, 32, 33, 64, 1000, bytes.length]) {
+    const copy: ReplicatedMachine<null> = new ReplicatedMachine(app);
+    await copy.restoreChunks((async function* () {
+      for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+    })());
+    assert.deepEqual(copy.snapshot(), bytes, `chunks of ${size}`);
+  }
+  const untouched = new ReplicatedMachine(app);
+  untouched.apply(encodeTick(1_000_000_000n, 1n), 1);
+  untouched.apply(encodeBatch([cmd("put", "mine", "1")]), 2);
+  const before = untouched.snapshot();
+  await assert.rejects(untouched.restoreChunks((async function* () {
+    yield bytes.subarray(0, bytes.length - 5);
+  })()), /truncated/);
+  assert.deepEqual(untouched.snapshot(), before, "a failed restore leaves the state as it was");
+});
