@@ -24,7 +24,8 @@ for await (const chunk of deno.stdin.readable.pipeThrough(new TextDecoderStream(
       kv.close();
       kv = await deno.openKv(":memory:");
     }
-    out += JSON.stringify(await runOp(kv, op, u64)) + "\n";
+    // ASCII only: the reader decodes chunks of the pipe, which may split a UTF-8 sequence.
+    out += JSON.stringify(await runOp(kv, op, u64)).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) + "\n";
   }
   await writer.write(encoder.encode(out));
 }
