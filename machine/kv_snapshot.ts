@@ -16,7 +16,8 @@ export function joinStoreSnapshot(appData: Uint8Array, store: KvStore): Uint8Arr
   return [head, appData, ...snapshotStore(store)];
 }
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
+/** Chunks as one buffer (the one chunk itself when there is one). */
+export function concat(chunks: readonly Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
   let at = 0;

@@ -15,7 +15,7 @@ import type { ReplyValue } from "../api/reply.ts";
 import { KvStore } from "../store/kv_store.ts";
 import { SyncKv } from "../store/sync_kv.ts";
 import { formatVersionstamp } from "../store/versionstamp.ts";
-import { joinStoreSnapshot, KvSnapshotSplitter } from "./kv_snapshot.ts";
+import { concat, joinStoreSnapshot, KvSnapshotSplitter } from "./kv_snapshot.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -169,14 +169,7 @@ export class ReplicatedMachine<D> {
 
   /** snapshotChunks() as one buffer. */
   snapshot(): Uint8Array {
-    const chunks = this.snapshotChunks();
-    const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
+    return concat(this.snapshotChunks());
   }
 
   /** Replaces the state with a snapshot's; throws a clear error if the bytes are not one. */
