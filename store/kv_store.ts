@@ -55,7 +55,8 @@ export class KvStore {
   }
 
   set now(ms: number) {
-    this.#now = ms;
+    // Whole ms: expiry keys are fixed-width hex of whole numbers.
+    this.#now = Math.floor(ms);
     this.#purgeExpired();
   }
 
@@ -65,7 +66,7 @@ export class KvStore {
   }
 
   #purgeExpired(): void {
-    const limit = expiryKey(this.#now, "\xff");
+    const limit = expiryKey(this.#now + 1, "");
     for (;;) {
       const due = this.#expiries.first("", limit);
       if (!due) return;
@@ -80,8 +81,8 @@ export class KvStore {
 
   /** The live entry at an encoded key (checked against the read limit, as Deno KV's point read). */
   getEncoded(key: string): StoredEntry | undefined {
-    checkReadKey(key);
-    checkReadKey(key + "\0");
+    // A point read is the range [key, key + 0x00): its end is one byte longer.
+    checkReadKey(key.length + 1);
     return this.#live(this.#entries.get(key));
   }
 
@@ -138,8 +139,6 @@ export class KvStore {
     // before the failing one: see the differential test's notes).
     const staged = new Map<string, StoredEntry | null>();
     const current = (key: string) => staged.has(key) ? staged.get(key) ?? undefined : this.#live(this.#entries.get(key));
-    let versionstamp: string | undefined;
-    const stamp = () => versionstamp ??= nextVersionstamp();
     const writes: [string, StoredEntry | null][] = [];
     mutations.forEach((mutation, i) => {
       const key = mutationKeys[i];
@@ -168,7 +167,7 @@ export class KvStore {
       staged.set(key, next);
       writes.push([key, next]);
     });
-    const committed = stamp();
+    const committed = nextVersionstamp();
     for (const [key, next] of writes) {
       this.#remove(key);
       if (next) this.#put(key, { ...next, versionstamp: committed });
@@ -192,7 +191,7 @@ export class KvStore {
   *entries(): Generator<[string, StoredEntry]> {
     let after = "";
     for (;;) {
-      const batch = this.#entries.size === 0 ? [] : this.#rawRange(after, 1024);
+      const batch = this.#rawRange(after, 1024);
       if (batch.length === 0) return;
       yield* batch;
       after = batch[batch.length - 1][0] + "\0";

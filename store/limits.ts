@@ -10,8 +10,9 @@ export const MAX_MUTATIONS = 1000;
 export const MAX_TOTAL_MUTATION_BYTES = 800 * 1024;
 export const MAX_TOTAL_KEY_BYTES = 80 * 1024;
 
-export function checkReadKey(encoded: string): void {
-  if (encoded.length > MAX_READ_KEY_BYTES) {
+/** Checks a read's range end (an encoded key, or its length). */
+export function checkReadKey(encoded: string | number): void {
+  if ((typeof encoded === "number" ? encoded : encoded.length) > MAX_READ_KEY_BYTES) {
     throw new TypeError(`Key too large for read (max ${MAX_READ_KEY_BYTES} bytes)`);
   }
 }

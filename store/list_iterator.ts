@@ -81,4 +81,3 @@ export class KvListIterator implements IterableIterator<KvEntry> {
     return this;
   }
 }
-
