@@ -7,7 +7,7 @@
  * run out vanish at the same log position everywhere.
  */
 import { BTree } from "./btree.ts";
-import { binary, bytesOf, encodeKey } from "./key_codec.ts";
+import { binary, encodeKey } from "./key_codec.ts";
 import { KvU64, U64_MASK } from "./kv_u64.ts";
 import {
   checkReadKey,
@@ -155,7 +155,7 @@ export class KvStore {
           if (old.value.charCodeAt(0) !== U64_TAG) {
             throw new TypeError(`Failed to perform '${mutation.type}' mutation on a non-U64 value in the database`);
           }
-          const was = (decodeValue(bytesOf(old.value)) as KvU64).value;
+          const was = (decodeValue(old.value) as KvU64).value;
           operand = mutation.type === "sum"
             ? (was + operand) & U64_MASK
             : mutation.type === "min"

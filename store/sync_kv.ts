@@ -4,7 +4,7 @@
  * apply, so nothing here may wait). The async facade (kv.ts) wraps it.
  */
 import { AtomicOperation, pendingSet } from "./atomic_operation.ts";
-import { bytesOf, decodeKey, encodeKey } from "./key_codec.ts";
+import { decodeKey, encodeKey } from "./key_codec.ts";
 import type { KvStore, PendingCheck, PendingMutation, StoredEntry } from "./kv_store.ts";
 import { MAX_READ_RANGES } from "./limits.ts";
 import { KvListIterator } from "./list_iterator.ts";
@@ -20,7 +20,7 @@ export interface CommitPolicy {
 }
 
 function readEntry(key: string, entry: StoredEntry): KvEntry {
-  return { key: decodeKey(key), value: decodeValue(bytesOf(entry.value)), versionstamp: entry.versionstamp };
+  return { key: decodeKey(key), value: decodeValue(entry.value), versionstamp: entry.versionstamp };
 }
 
 export class SyncKv {

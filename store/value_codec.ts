@@ -12,6 +12,7 @@
  * cycle is refused; a shared object is written twice), Error objects,
  * ArrayBuffer and DataView on their own.
  */
+import { binary } from "./key_codec.ts";
 import { isKvU64, KvU64 } from "./kv_u64.ts";
 
 const enum Tag {
@@ -49,6 +50,7 @@ const TYPED_ARRAYS = [
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
+const floatView = new DataView(new ArrayBuffer(8));
 
 class Writer {
   bytes = new Uint8Array(256);
@@ -212,19 +214,26 @@ export function limitedSize(value: unknown, encoded: Uint8Array): number {
   return encoded.length;
 }
 
+/** Reads an encoded value from its binary string (how the store holds it: no copy to bytes first). */
 class Reader {
   pos = 0;
-  readonly #bytes: Uint8Array;
-  readonly #view: DataView;
+  readonly #text: string;
 
-  constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  #need(n: number): void {
+    if (this.pos + n > this.#text.length) throw new RangeError("truncated value");
   }
 
   byte(): number {
-    if (this.pos >= this.#bytes.length) throw new RangeError("truncated value");
-    return this.#bytes[this.pos++];
+    this.#need(1);
+    return this.#text.charCodeAt(this.pos++);
+  }
+
+  peek(): number {
+    return this.#text.charCodeAt(this.pos);
   }
 
   varint(): number {
@@ -240,20 +249,30 @@ class Reader {
 
   raw(): Uint8Array {
     const length = this.varint();
-    if (this.pos + length > this.#bytes.length) throw new RangeError("truncated value");
-    const out = this.#bytes.slice(this.pos, this.pos + length);
+    this.#need(length);
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) out[i] = this.#text.charCodeAt(this.pos + i);
     this.pos += length;
     return out;
   }
 
   float(): number {
-    if (this.pos + 8 > this.#bytes.length) throw new RangeError("truncated value");
-    const value = this.#view.getFloat64(this.pos);
-    this.pos += 8;
-    return value;
+    this.#need(8);
+    for (let i = 0; i < 8; i++) floatView.setUint8(i, this.#text.charCodeAt(this.pos++));
+    return floatView.getFloat64(0);
   }
 
   string(): string {
+    const start = this.pos;
+    const length = this.varint();
+    this.#need(length);
+    let ascii = true;
+    for (let i = this.pos; ascii && i < this.pos + length; i++) ascii = this.#text.charCodeAt(i) < 0x80;
+    if (ascii) {
+      this.pos += length;
+      return this.#text.slice(this.pos - length, this.pos);
+    }
+    this.pos = start;
     return utf8Decoder.decode(this.raw());
   }
 
@@ -297,7 +316,7 @@ class Reader {
         const length = this.varint();
         const out = new Array(length);
         for (let i = 0; i < length; i++) {
-          if (this.#bytes[this.pos] === Tag.Hole) this.pos++;
+          if (this.peek() === Tag.Hole) this.pos++;
           else out[i] = this.value();
         }
         return out;
@@ -332,10 +351,11 @@ class Reader {
   }
 }
 
-/** Decodes bytes written by encodeValue; a fresh copy each time. */
-export function decodeValue(bytes: Uint8Array): unknown {
-  const reader = new Reader(bytes);
+/** Decodes bytes written by encodeValue (or their binary string); a fresh copy each time. */
+export function decodeValue(encoded: Uint8Array | string): unknown {
+  const text = typeof encoded === "string" ? encoded : binary(encoded);
+  const reader = new Reader(text);
   const value = reader.value();
-  if (reader.pos !== bytes.length) throw new RangeError("trailing bytes after value");
+  if (reader.pos !== text.length) throw new RangeError("trailing bytes after value");
   return value;
 }
