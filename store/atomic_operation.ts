@@ -46,9 +46,7 @@ export class AtomicOperation {
         case "min":
         case "max":
           if (!Object.hasOwn(mutation, "value")) throw new TypeError(`Invalid mutation '${mutation.type}' without value`);
-          if (!(mutation.value instanceof KvU64)) {
-            throw new TypeError(`Failed to perform '${mutation.type}' mutation on a non-U64 operand`);
-          }
+          // Judged when applied, as Deno KV does: KvU64 for all three, also a number or bigint for sum.
           this.#mutations.push({ type: mutation.type, key: mutation.key, value: mutation.value });
           break;
         default:

@@ -8,7 +8,7 @@
  */
 import { BTree } from "./btree.ts";
 import { binary, encodeKey } from "./key_codec.ts";
-import { KvU64, U64_MASK } from "./kv_u64.ts";
+import { isKvU64, KvU64, U64_MASK } from "./kv_u64.ts";
 import {
   checkReadKey,
   checkValueSize,
@@ -32,7 +32,8 @@ export interface StoredEntry {
 export type PendingMutation =
   | { readonly type: "set"; readonly key: KvKey; readonly value: Uint8Array; readonly size: number; readonly expireIn?: number }
   | { readonly type: "delete"; readonly key: KvKey }
-  | { readonly type: "sum" | "min" | "max"; readonly key: KvKey; readonly value: KvU64 };
+  /** A KvU64 operand, or (sum through mutate()) a number or bigint, or whatever was given: refused when applied. */
+  | { readonly type: "sum" | "min" | "max"; readonly key: KvKey; readonly value: unknown };
 
 export interface PendingCheck {
   readonly key: KvKey;
@@ -121,7 +122,7 @@ export class KvStore {
     }
     mutations.forEach((mutation, i) => {
       if (mutation.type === "delete") return;
-      const size = mutation.type === "set" ? mutation.size : 8;
+      const size = mutation.type === "set" ? mutation.size : isKvU64(mutation.value) ? 8 : encodeValue(mutation.value).length;
       totalBytes += checkValueSize(size) + mutationKeys[i].length;
       totalKeyBytes += mutationKeys[i].length;
     });
@@ -149,20 +150,7 @@ export class KvStore {
         const expireAt = mutation.expireIn === undefined ? -1 : this.#now + mutation.expireIn;
         next = { value: binary(mutation.value), versionstamp: "", expireAt };
       } else {
-        const old = current(key);
-        let operand = mutation.value.value;
-        if (old) {
-          if (old.value.charCodeAt(0) !== U64_TAG) {
-            throw new TypeError(`Failed to perform '${mutation.type}' mutation on a non-U64 value in the database`);
-          }
-          const was = (decodeValue(old.value) as KvU64).value;
-          operand = mutation.type === "sum"
-            ? (was + operand) & U64_MASK
-            : mutation.type === "min"
-            ? (was < operand ? was : operand)
-            : (was > operand ? was : operand);
-        }
-        next = { value: u64Value(operand), versionstamp: "", expireAt: -1 };
+        next = { value: binary(encodeValue(combine(mutation.type, current(key), mutation.value))), versionstamp: "", expireAt: -1 };
       }
       staged.set(key, next);
       writes.push([key, next]);
@@ -230,6 +218,34 @@ function expiryKey(expireAt: number, key: string): string {
   return expireAt.toString(16).padStart(16, "0") + key;
 }
 
-function u64Value(value: bigint): string {
-  return binary(encodeValue(new KvU64(value)));
+/**
+ * The value a sum, min or max leaves, as Deno KV computes it: on KvU64s
+ * (wrapping at 2^64), or for sum also on numbers or bigints (a bigint onto
+ * a KvU64 stays a KvU64 while it fits); absent, the operand itself.
+ */
+function combine(type: "sum" | "min" | "max", old: StoredEntry | undefined, operand: unknown): unknown {
+  if (isKvU64(operand)) {
+    if (!old) return new KvU64(operand.value);
+    if (old.value.charCodeAt(0) !== U64_TAG) {
+      throw new TypeError(`Failed to perform '${type}' mutation on a non-U64 value in the database`);
+    }
+    const was = (decodeValue(old.value) as KvU64).value;
+    const by = operand.value;
+    return new KvU64(type === "sum" ? (was + by) & U64_MASK : type === "min" ? (was < by ? was : by) : (was > by ? was : by));
+  }
+  if (type !== "sum") throw new TypeError(`Failed to perform '${type}' mutation on a non-U64 operand`);
+  if (typeof operand !== "number" && typeof operand !== "bigint") throw new TypeError("Some of the parameters are not valid V8 values");
+  if (!old) return operand;
+  const was = decodeValue(old.value);
+  if (isKvU64(was)) {
+    if (typeof operand === "bigint" && operand >= 0n && operand <= U64_MASK) return new KvU64((was.value + operand) & U64_MASK);
+    throw new TypeError(`Cannot sum KvU64 with ${operandName(operand)}`);
+  }
+  if (typeof was !== "number" && typeof was !== "bigint") throw new TypeError("unsupported value type");
+  if (typeof was !== typeof operand) throw new TypeError(`Cannot sum ${operandName(was)} with ${operandName(operand)}`);
+  return typeof was === "number" ? was + (operand as number) : was + (operand as bigint);
+}
+
+function operandName(value: number | bigint): string {
+  return typeof value === "number" ? "Number" : "BigInt";
 }

@@ -38,4 +38,4 @@ export type KvCommitError = { ok: false };
 export type Mutation =
   | { type: "set"; key: KvKey; value: unknown; expireIn?: number }
   | { type: "delete"; key: KvKey }
-  | { type: "sum" | "min" | "max"; key: KvKey; value: KvU64 };
+  | { type: "sum" | "min" | "max"; key: KvKey; value: KvU64 | number | bigint };

@@ -6,10 +6,10 @@
  *
  * What Deno KV does that this store does not copy (so the generator stays
  * clear of it; see the tests named below):
- * - A commit whose sum/min/max meets a non-KvU64 value throws, yet keeps
- *   the mutations before it (sqlite backend: the error is per write, the
- *   transaction still commits). Here nothing is written. Only
- *   single-mutation writes meet that error here.
+ * - A commit whose sum/min/max is refused (a non-KvU64 value, sums of
+ *   mixed types) throws, yet keeps the mutations before it (sqlite
+ *   backend: the error is per write, the transaction still commits). Here
+ *   nothing is written. Only single-mutation writes meet those errors here.
  * - Expired entries stay readable until a background sweep (a probe saw
  *   an entry set with expireIn 1 ms vanish after 60.5 s); here they vanish
  *   at their expiry, by machine time. Expiring sets here use an hour.

@@ -13,6 +13,7 @@ export type Op =
   | { t: "getMany"; keys: Wire[][] }
   | { t: "delete"; key: Wire[] }
   | { t: "list"; selector: { prefix?: Wire[]; start?: Wire[]; end?: Wire[] }; limit?: number; reverse?: boolean; batchSize?: number; cursor?: string; pages: number }
+  | { t: "mutate"; type: string; key: Wire[]; value?: Wire; expireIn?: number }
   | { t: "atomic"; checks: { key: Wire[]; vs: "null" | "current" | "stale" | "bad" }[]; muts: { type: string; key: Wire[]; value?: Wire; n?: string; expireIn?: number }[] };
 
 /** A seeded PRNG (mulberry32): a failing seed replays exactly. */
@@ -137,6 +138,17 @@ export function generate(seed: number, count: number, kind: "api" | "order"): Op
       if (rand() < 0.3) op.batchSize = rand() < 0.02 ? 1001 : 1 + int(3);
       if (rand() < 0.1) op.cursor = cursorPool[int(cursorPool.length)];
       ops.push(op);
+    } else if (r < 0.76) {
+      // One mutation through mutate(): sums of numbers and bigints, and what Deno KV refuses (alone in its write:
+      // a refused write keeps earlier mutations in Deno KV, none here).
+      const nums: unknown[][] = [["num", 0], ["num", 1], ["num", 2]];
+      const type = ["sum", "sum", "sum", "min", "max", "set", "delete"][int(7)];
+      const operands: unknown[] = [int(10) - 3, 2.5, -0, BigInt(int(10) - 3), 2n ** 64n - 1n, "text", new Uint8Array([1])];
+      const operand = rand() < 0.25 ? { $u64: String(U64S[int(U64S.length)]) } : toWire(operands[int(operands.length)]);
+      const op: Op = { t: "mutate", type, key: w(rand() < 0.85 ? nums[int(3)] : counters[int(3)]) };
+      if (type !== "delete") op.value = operand;
+      if (type === "set" && rand() < 0.3) op.expireIn = 3_600_000;
+      ops.push(op);
     } else if (r < 0.97) {
       const checks = Array.from({ length: int(3) }, () => ({
         key: w(rand() < 0.8 ? key() : counters[int(3)]),
@@ -226,6 +238,13 @@ export function runOp(kv: KvLike, op: Op, u64: (n: bigint) => unknown): Promise<
           if (!cursor || "error" in (result as object)) break;
         }
         return pages;
+      });
+    case "mutate":
+      return capture(async () => {
+        const mutation: Record<string, unknown> = { type: op.type, key: k(op.key) };
+        if (op.value !== undefined) mutation.value = v(op.value);
+        if (op.expireIn !== undefined) mutation.expireIn = op.expireIn;
+        return await kv.atomic().mutate(mutation).commit();
       });
     case "atomic":
       return capture(async () => {

@@ -97,3 +97,25 @@ test("expireIn: an entry vanishes once the clock reaches its expiry; a plain set
   assert.deepEqual(await keys(kv.list({ prefix: [] })), [["p"], ["u"]]);
   assert.ok((await kv.atomic().check({ key: ["t"], versionstamp: null }).commit()).ok);
 });
+
+test("mutate: sum also adds numbers and bigints (a bigint onto a KvU64 stays one); min/max only take KvU64", async () => {
+  const kv = await openKv();
+  const sum = (key: KvKey, value: unknown) => kv.atomic().mutate({ type: "sum", key, value: value as bigint }).commit();
+  await sum(["n"], 5);
+  await sum(["n"], 2.5);
+  await sum(["b"], 5n);
+  await sum(["b"], -7n);
+  await kv.set(["u"], new KvU64(5n));
+  await sum(["u"], 3n);
+  assert.deepEqual((await kv.getMany([["n"], ["b"], ["u"]])).map((e) => e.value), [7.5, -2n, new KvU64(8n)]);
+  await assert.rejects(sum(["b"], 1), { message: "Cannot sum BigInt with Number" });
+  await assert.rejects(sum(["n"], 1n), { message: "Cannot sum Number with BigInt" });
+  await assert.rejects(sum(["u"], 1), { message: "Cannot sum KvU64 with Number" });
+  await assert.rejects(sum(["s"], "x"), { message: "Some of the parameters are not valid V8 values" });
+  await kv.set(["str"], "x");
+  await assert.rejects(sum(["str"], 1), { message: "unsupported value type" });
+  await assert.rejects(kv.atomic().mutate({ type: "min", key: ["m"], value: 1 as unknown as bigint }).commit(), {
+    message: "Failed to perform 'min' mutation on a non-U64 operand",
+  });
+  assert.throws(() => kv.atomic().mutate({ type: "delete", key: ["x"], value: 1 } as never), { message: "Invalid mutation 'delete' with value" });
+});
