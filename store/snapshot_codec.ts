@@ -15,15 +15,25 @@ const MAGIC = "UKVS0001";
 const CHUNK_BYTES = 1 << 20;
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
+/** The value of the hex digit at `i` (versionstamps are lower-case hex). */
+function nibble(hex: string, i: number): number {
+  const code = hex.charCodeAt(i);
+  return code <= 0x39 ? code - 0x30 : code - 0x57;
+}
+
 class ChunkWriter {
   readonly chunks: Uint8Array[] = [];
   #buffer = new Uint8Array(CHUNK_BYTES + 64);
+  #view = new DataView(this.#buffer.buffer);
   #length = 0;
 
   #room(n: number): void {
     if (this.#length + n <= this.#buffer.length) return;
     this.flush();
-    if (n > this.#buffer.length) this.#buffer = new Uint8Array(n);
+    if (n > this.#buffer.length) {
+      this.#buffer = new Uint8Array(n);
+      this.#view = new DataView(this.#buffer.buffer);
+    }
   }
 
   flush(): void {
@@ -53,12 +63,12 @@ class ChunkWriter {
 
   versionstamp(hex: string): void {
     this.#room(10);
-    for (let i = 0; i < 20; i += 2) this.#buffer[this.#length++] = parseInt(hex.slice(i, i + 2), 16);
+    for (let i = 0; i < 20; i += 2) this.#buffer[this.#length++] = (nibble(hex, i) << 4) | nibble(hex, i + 1);
   }
 
   float(value: number): void {
     this.#room(8);
-    new DataView(this.#buffer.buffer).setFloat64(this.#length, value);
+    this.#view.setFloat64(this.#length, value);
     this.#length += 8;
   }
 }
