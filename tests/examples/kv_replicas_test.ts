@@ -1,7 +1,8 @@
 /**
- * The kv example on 3 nodes serving reads locally (`--openreads`): after a
- * mixed workload (sets, expiring sets, deletes, atomic checks and sums)
- * during which the leader is SIGKILLed and restarted, every node answers
+ * The kv example on 3 nodes serving reads locally (`--openreads`) and
+ * snapshotting every 40 entries: after a mixed workload (sets, expiring
+ * sets, deletes, atomic checks and sums) during which the leader is
+ * SIGKILLed, and comes back by a streamed snapshot, every node answers
  * KV.LIST with the same entries and the same versionstamps, and every
  * acknowledged write is there. Then a snapshot and restart keeps it so.
  */
@@ -33,7 +34,7 @@ describe("kv replicas (--openreads)", { timeout: 240_000 }, () => {
   }
 
   before(async () => {
-    cluster = await startCluster("kv", 3, ["--openreads"]);
+    cluster = await startCluster("kv", 3, ["--openreads", "--snapshot-threshold", "40"]);
     const leader = await cluster.leader();
     const redis = track(cluster.client(leader));
     assert.match(String(await firstWrite(redis, "KV.SET", '["warmup"]', "1")), VS);
@@ -47,13 +48,13 @@ describe("kv replicas (--openreads)", { timeout: 240_000 }, () => {
     const rand = prng(15);
     const acked = new Map<string, string>();
     let killed: ClusterNode | undefined;
-    for (let i = 0; i < 300; i++) {
-      if (i === 120) {
+    for (let i = 0; i < 400; i++) {
+      if (i === 100) {
         killed = await cluster.leader();
         await killed.process.kill("SIGKILL");
         await waitFor("a new leader", async () => (await cluster.leader()) !== killed, 30_000);
       }
-      if (i === 200 && killed) await cluster.restart(killed);
+      if (i === 300 && killed) await cluster.restart(killed);
       const key = `["w",${Math.floor(rand() * 40)}]`;
       const r = rand();
       if (r < 0.4) {
@@ -76,6 +77,7 @@ describe("kv replicas (--openreads)", { timeout: 240_000 }, () => {
         }
       }
     }
+    await waitFor("the killed leader to come back by a snapshot", () => /installed snapshot/.test(killed!.process.stderr()), 30_000);
     const leader = await cluster.leader();
     // Past every expiry, then every node applied the same log.
     await waitFor("expiring entries gone on the leader", async () => {
