@@ -88,8 +88,10 @@ export type {
   KvEntryMaybe,
   KvKey,
   KvKeyPart,
+  KvConsistencyLevel,
   KvListOptions,
   KvListSelector,
+  KvReadOptions,
 } from "./store/types.ts";
 /** Redis-style glob matching (`*`, `?`, `[a-z]`, `\x`), for commands that take patterns, as kvdb's KEYS does. */
 export { globMatch } from "./api/glob.ts";

@@ -16,6 +16,7 @@ import type {
   KvKey,
   KvListOptions,
   KvListSelector,
+  KvReadOptions,
   Mutation,
 } from "./types.ts";
 import { formatVersionstamp } from "./versionstamp.ts";
@@ -49,11 +50,11 @@ export class Kv {
     return this.#sync;
   }
 
-  get<T = unknown>(key: KvKey): Promise<KvEntryMaybe<T>> {
+  get<T = unknown>(key: KvKey, _options?: KvReadOptions): Promise<KvEntryMaybe<T>> {
     return attempt(() => this.#now().get<T>(key));
   }
 
-  getMany<T extends readonly unknown[]>(keys: readonly KvKey[]): Promise<{ [K in keyof T]: KvEntryMaybe<T[K]> }> {
+  getMany<T extends readonly unknown[]>(keys: readonly KvKey[], _options?: KvReadOptions): Promise<{ [K in keyof T]: KvEntryMaybe<T[K]> }> {
     return attempt(() => this.#now().getMany<T>(keys));
   }
 

@@ -8,7 +8,7 @@ import { decodeKey, encodeKey } from "./key_codec.ts";
 import type { KvStore, PendingCheck, PendingMutation, StoredEntry } from "./kv_store.ts";
 import { MAX_READ_RANGES } from "./limits.ts";
 import { KvListIterator } from "./list_iterator.ts";
-import type { KvCommitResult, KvEntry, KvEntryMaybe, KvKey, KvListOptions, KvListSelector } from "./types.ts";
+import type { KvCommitResult, KvEntry, KvEntryMaybe, KvKey, KvListOptions, KvListSelector, KvReadOptions } from "./types.ts";
 import { decodeValue } from "./value_codec.ts";
 
 /** Who decides the versionstamp of each commit, and whether writes are allowed now. */
@@ -32,13 +32,13 @@ export class SyncKv {
     this.#policy = policy;
   }
 
-  get<T = unknown>(key: KvKey): KvEntryMaybe<T> {
+  get<T = unknown>(key: KvKey, _options?: KvReadOptions): KvEntryMaybe<T> {
     const encoded = encodeKey(key);
     const entry = this.store.getEncoded(encoded);
     return (entry ? readEntry(encoded, entry) : { key, value: null, versionstamp: null }) as KvEntryMaybe<T>;
   }
 
-  getMany<T extends readonly unknown[]>(keys: readonly KvKey[]): { [K in keyof T]: KvEntryMaybe<T[K]> } {
+  getMany<T extends readonly unknown[]>(keys: readonly KvKey[], _options?: KvReadOptions): { [K in keyof T]: KvEntryMaybe<T[K]> } {
     if (keys.length > MAX_READ_RANGES) throw new TypeError(`Too many ranges (max ${MAX_READ_RANGES})`);
     const encoded = keys.map((key) => encodeKey(key));
     return encoded.map((key, i) => {

@@ -19,7 +19,14 @@ export type KvListSelector =
   | { prefix: KvKey; end: KvKey }
   | { start: KvKey; end: KvKey };
 
-export interface KvListOptions {
+/** Accepted for Deno.Kv's signatures; a replicated store's reads are as consistent as the command that runs them. */
+export type KvConsistencyLevel = "strong" | "eventual";
+
+export interface KvReadOptions {
+  consistency?: KvConsistencyLevel;
+}
+
+export interface KvListOptions extends KvReadOptions {
   limit?: number;
   cursor?: string;
   reverse?: boolean;
