@@ -92,6 +92,7 @@ export type {
   KvListOptions,
   KvListSelector,
   KvReadOptions,
+  KvSetKey,
 } from "./store/types.ts";
 /** Redis-style glob matching (`*`, `?`, `[a-z]`, `\x`), for commands that take patterns, as kvdb's KEYS does. */
 export { globMatch } from "./api/glob.ts";

@@ -1,19 +1,30 @@
 /** Builds an atomic write the way Deno.AtomicOperation does, for a committer to apply. */
 import { KvU64 } from "./kv_u64.ts";
 import type { PendingCheck, PendingMutation } from "./kv_store.ts";
-import type { AtomicCheck, KvCommitError, KvCommitResult, KvKey, Mutation } from "./types.ts";
+import type { AtomicCheck, KvCommitError, KvCommitResult, KvKey, KvSetKey, Mutation } from "./types.ts";
 import { encodeValue, limitedSize } from "./value_codec.ts";
 
 /** Applies a built write: a versionstamp, or false when a check failed. */
 export type Committer = (checks: readonly PendingCheck[], mutations: readonly PendingMutation[]) => string | false;
 
+/**
+ * What `commitVersionstamp()` returns: as the last part of a set's key, it
+ * stands for the commit's versionstamp (a string part), as in Deno KV.
+ */
+export const COMMIT_VERSIONSTAMP: unique symbol = Symbol("KvCommitVersionstamp");
+
 /** A set as the store takes it; the value is serialized now, as Deno KV does, so later changes to it do not leak in. */
-export function pendingSet(key: KvKey, value: unknown, expireIn: number | undefined): PendingMutation {
+export function pendingSet(key: KvSetKey, value: unknown, expireIn: number | undefined): PendingMutation {
   if (expireIn !== undefined && (!Number.isInteger(expireIn) || expireIn < 0)) {
     throw new TypeError(`expireIn must be a non-negative integer: received ${expireIn}`);
   }
   const encoded = encodeValue(value);
-  return { type: "set", key, value: encoded, size: limitedSize(value, encoded), expireIn };
+  const size = limitedSize(value, encoded);
+  if (Array.isArray(key) && key.length > 0 && key[key.length - 1] === COMMIT_VERSIONSTAMP) {
+    return { type: "set", key: key.slice(0, -1) as KvKey, value: encoded, size, expireIn, versionstampSuffix: true };
+  }
+  // Any other symbol is refused when the key is encoded, as Deno KV refuses it.
+  return { type: "set", key: key as KvKey, value: encoded, size, expireIn };
 }
 
 /** The synchronous builder; `commit()` returns the result directly. */
@@ -71,7 +82,7 @@ export class AtomicOperation {
     return this;
   }
 
-  set(key: KvKey, value: unknown, options?: { expireIn?: number }): this {
+  set(key: KvSetKey, value: unknown, options?: { expireIn?: number }): this {
     this.#mutations.push(pendingSet(key, value, options?.expireIn));
     return this;
   }

@@ -3,7 +3,7 @@
  * that want the store without replication. Time is the host clock unless
  * a clock is given; versionstamps count commits.
  */
-import type { AtomicOperation } from "./atomic_operation.ts";
+import { type AtomicOperation, COMMIT_VERSIONSTAMP } from "./atomic_operation.ts";
 import { KvStore } from "./kv_store.ts";
 import type { KvListIterator } from "./list_iterator.ts";
 import { SyncKv } from "./sync_kv.ts";
@@ -17,6 +17,7 @@ import type {
   KvListOptions,
   KvListSelector,
   KvReadOptions,
+  KvSetKey,
   Mutation,
 } from "./types.ts";
 import { formatVersionstamp } from "./versionstamp.ts";
@@ -58,7 +59,7 @@ export class Kv {
     return attempt(() => this.#now().getMany<T>(keys));
   }
 
-  set(key: KvKey, value: unknown, options?: { expireIn?: number }): Promise<KvCommitResult> {
+  set(key: KvSetKey, value: unknown, options?: { expireIn?: number }): Promise<KvCommitResult> {
     return attempt(() => this.#now().set(key, value, options));
   }
 
@@ -69,6 +70,11 @@ export class Kv {
   /** Throws at once for bad arguments (as Deno does); read errors come from the first next(). */
   list<T = unknown>(selector: KvListSelector, options?: KvListOptions): AsyncKvListIterator<T> {
     return new AsyncKvListIterator<T>(this.#sync.list(selector, options), () => this.#now());
+  }
+
+  /** A key part for a set that stands for the commit's versionstamp (the key's last part only). */
+  commitVersionstamp(): typeof COMMIT_VERSIONSTAMP {
+    return COMMIT_VERSIONSTAMP;
   }
 
   atomic(): AsyncAtomicOperation {
@@ -145,7 +151,7 @@ export class AsyncAtomicOperation {
     return this;
   }
 
-  set(key: KvKey, value: unknown, options?: { expireIn?: number }): this {
+  set(key: KvSetKey, value: unknown, options?: { expireIn?: number }): this {
     this.#inner.set(key, value, options);
     return this;
   }

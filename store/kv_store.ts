@@ -30,7 +30,15 @@ export interface StoredEntry {
 
 /** A write as it reaches the store: keys unencoded, values encoded (Deno KV serializes when the op is built). */
 export type PendingMutation =
-  | { readonly type: "set"; readonly key: KvKey; readonly value: Uint8Array; readonly size: number; readonly expireIn?: number }
+  | {
+    readonly type: "set";
+    readonly key: KvKey;
+    readonly value: Uint8Array;
+    readonly size: number;
+    readonly expireIn?: number;
+    /** The key ends with the commit's versionstamp (a string part); `key` is what comes before it. */
+    readonly versionstampSuffix?: boolean;
+  }
   | { readonly type: "delete"; readonly key: KvKey }
   /** A KvU64 operand, or (sum through mutate()) a number or bigint, or whatever was given: refused when applied. */
   | { readonly type: "sum" | "min" | "max"; readonly key: KvKey; readonly value: unknown };
@@ -140,9 +148,14 @@ export class KvStore {
     // before the failing one: see the differential test's notes).
     const staged = new Map<string, StoredEntry | null>();
     const current = (key: string) => staged.has(key) ? staged.get(key) ?? undefined : this.#live(this.#entries.get(key));
-    const writes: [string, StoredEntry | null][] = [];
+    const writes: [string | ((versionstamp: string) => string), StoredEntry | null][] = [];
     mutations.forEach((mutation, i) => {
       const key = mutationKeys[i];
+      if (mutation.type === "set" && mutation.versionstampSuffix) {
+        const expireAt = mutation.expireIn === undefined ? -1 : this.#now + mutation.expireIn;
+        writes.push([(versionstamp) => key + "\x02" + versionstamp + "\0", { value: binary(mutation.value), versionstamp: "", expireAt }]);
+        return;
+      }
       let next: StoredEntry | null;
       if (mutation.type === "delete") {
         next = null;
@@ -156,7 +169,8 @@ export class KvStore {
       writes.push([key, next]);
     });
     const committed = nextVersionstamp();
-    for (const [key, next] of writes) {
+    for (const [target, next] of writes) {
+      const key = typeof target === "string" ? target : target(committed);
       this.#remove(key);
       if (next) this.#put(key, { ...next, versionstamp: committed });
     }

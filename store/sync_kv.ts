@@ -3,12 +3,12 @@
  * replicated app uses as `m.kv` (a command runs to completion inside one
  * apply, so nothing here may wait). The async facade (kv.ts) wraps it.
  */
-import { AtomicOperation, pendingSet } from "./atomic_operation.ts";
+import { AtomicOperation, COMMIT_VERSIONSTAMP, pendingSet } from "./atomic_operation.ts";
 import { decodeKey, encodeKey } from "./key_codec.ts";
 import type { KvStore, PendingCheck, PendingMutation, StoredEntry } from "./kv_store.ts";
 import { MAX_READ_RANGES } from "./limits.ts";
 import { KvListIterator } from "./list_iterator.ts";
-import type { KvCommitResult, KvEntry, KvEntryMaybe, KvKey, KvListOptions, KvListSelector, KvReadOptions } from "./types.ts";
+import type { KvCommitResult, KvEntry, KvEntryMaybe, KvKey, KvListOptions, KvListSelector, KvReadOptions, KvSetKey } from "./types.ts";
 import { decodeValue } from "./value_codec.ts";
 
 /** Who decides the versionstamp of each commit, and whether writes are allowed now. */
@@ -51,7 +51,7 @@ export class SyncKv {
     return new KvListIterator(this.store, readEntry, selector, options);
   }
 
-  set(key: KvKey, value: unknown, options?: { expireIn?: number }): KvCommitResult {
+  set(key: KvSetKey, value: unknown, options?: { expireIn?: number }): KvCommitResult {
     const versionstamp = this.commit([], [pendingSet(key, value, options?.expireIn)]);
     if (versionstamp === false) throw new TypeError("Failed to set value");
     return { ok: true, versionstamp };
@@ -59,6 +59,11 @@ export class SyncKv {
 
   delete(key: KvKey): void {
     this.commit([], [{ type: "delete", key }]);
+  }
+
+  /** A key part for a set that stands for the commit's versionstamp (the key's last part only). */
+  commitVersionstamp(): typeof COMMIT_VERSIONSTAMP {
+    return COMMIT_VERSIONSTAMP;
   }
 
   atomic(): AtomicOperation {

@@ -3,6 +3,8 @@ import type { KvU64 } from "./kv_u64.ts";
 
 export type KvKeyPart = Uint8Array | string | number | bigint | boolean;
 export type KvKey = readonly KvKeyPart[];
+/** A set's key may end with `commitVersionstamp()`: the commit's versionstamp becomes that part. */
+export type KvSetKey = readonly (KvKeyPart | symbol)[];
 
 export interface KvEntry<T = unknown> {
   key: KvKey;
@@ -43,6 +45,6 @@ export type KvCommitError = { ok: false };
 
 /** One mutation of an atomic write, as the store applies it. */
 export type Mutation =
-  | { type: "set"; key: KvKey; value: unknown; expireIn?: number }
+  | { type: "set"; key: KvSetKey; value: unknown; expireIn?: number }
   | { type: "delete"; key: KvKey }
   | { type: "sum" | "min" | "max"; key: KvKey; value: KvU64 | number | bigint };

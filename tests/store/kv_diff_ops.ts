@@ -8,7 +8,8 @@ import { fromWire, keyFromWire, keyToWire, toWire, type Wire } from "./kv_wire.t
 
 export type Op =
   | { t: "reset" }
-  | { t: "set"; key: Wire[]; value: Wire; expireIn?: number }
+  /** `versionstamped`: the key ends with commitVersionstamp(). */
+  | { t: "set"; key: Wire[]; value: Wire; expireIn?: number; versionstamped?: boolean }
   | { t: "get"; key: Wire[] }
   | { t: "getMany"; keys: Wire[][] }
   | { t: "delete"; key: Wire[] }
@@ -113,6 +114,7 @@ export function generate(seed: number, count: number, kind: "api" | "order"): Op
     if (r < 0.22) {
       const op: Op = { t: "set", key: w(key()), value: toWire(randomValue(rand)) };
       if (rand() < 0.15) op.expireIn = 3_600_000 + int(1000);
+      if (rand() < 0.08) op.versionstamped = true;
       ops.push(op);
     } else if (r < 0.34) {
       ops.push({ t: "get", key: w(rand() < 0.9 ? key() : counters[int(3)]) });
@@ -145,7 +147,8 @@ export function generate(seed: number, count: number, kind: "api" | "order"): Op
       const type = ["sum", "sum", "sum", "min", "max", "set", "delete"][int(7)];
       const operands: unknown[] = [int(10) - 3, 2.5, -0, BigInt(int(10) - 3), 2n ** 64n - 1n, "text", new Uint8Array([1])];
       const operand = rand() < 0.25 ? { $u64: String(U64S[int(U64S.length)]) } : toWire(operands[int(operands.length)]);
-      const op: Op = { t: "mutate", type, key: w(rand() < 0.85 ? nums[int(3)] : counters[int(3)]) };
+      // Never the counters: atomic() writes below may sum them, and must not meet a refusal after other mutations.
+      const op: Op = { t: "mutate", type, key: w(nums[int(3)]) };
       if (type !== "delete") op.value = operand;
       if (type === "set" && rand() < 0.3) op.expireIn = 3_600_000;
       ops.push(op);
@@ -156,7 +159,7 @@ export function generate(seed: number, count: number, kind: "api" | "order"): Op
       }));
       const muts = Array.from({ length: 1 + int(4) }, () => {
         const m = int(6);
-        if (m === 0) return { type: "set", key: w(key()), value: toWire(randomValue(rand)) };
+        if (m === 0) return { type: rand() < 0.15 ? "setvs" : "set", key: w(key()), value: toWire(randomValue(rand)) };
         if (m === 1) return { type: "delete", key: w(key()) };
         if (m === 2) return { type: "set", key: w(counters[int(3)]), value: { $u64: String(U64S[int(U64S.length)]) } };
         return { type: ["sum", "min", "max"][m - 3], key: w(counters[int(3)]), n: String(U64S[int(U64S.length)]) };
@@ -183,6 +186,7 @@ export interface KvLike {
   delete(key: any[]): Promise<void>;
   list(selector: any, options?: any): AsyncIterableIterator<any> & { readonly cursor: string };
   atomic(): any;
+  commitVersionstamp(): symbol;
 }
 
 function entryWire(entry: any): Wire {
@@ -205,7 +209,10 @@ export function runOp(kv: KvLike, op: Op, u64: (n: bigint) => unknown): Promise<
     case "reset":
       return Promise.resolve(null);
     case "set":
-      return capture(async () => (await kv.set(k(op.key), v(op.value), op.expireIn ? { expireIn: op.expireIn } : undefined)) as Wire);
+      return capture(async () => {
+        const key = op.versionstamped ? [...k(op.key), kv.commitVersionstamp()] : k(op.key);
+        return (await kv.set(key, v(op.value), op.expireIn ? { expireIn: op.expireIn } : undefined)) as Wire;
+      });
     case "get":
       return capture(async () => entryWire(await kv.get(k(op.key))));
     case "getMany":
@@ -261,6 +268,7 @@ export function runOp(kv: KvLike, op: Op, u64: (n: bigint) => unknown): Promise<
         }
         for (const m of op.muts) {
           if (m.type === "set") atomic.set(k(m.key), v(m.value!), m.expireIn ? { expireIn: m.expireIn } : undefined);
+          else if (m.type === "setvs") atomic.set([...k(m.key), kv.commitVersionstamp()], v(m.value!));
           else if (m.type === "delete") atomic.delete(k(m.key));
           else atomic[m.type](k(m.key), BigInt(m.n!));
         }
@@ -269,7 +277,11 @@ export function runOp(kv: KvLike, op: Op, u64: (n: bigint) => unknown): Promise<
   }
 }
 
-/** Replaces versionstamps by their rank among those seen: values may differ between stores, order may not. */
+/**
+ * Replaces versionstamps by their rank among those seen: values may differ
+ * between stores, order may not. Also where they are key parts (keys set
+ * with commitVersionstamp()) and inside cursors (which encode such keys).
+ */
 export function rankVersionstamps(results: Wire[]): Wire[] {
   const seen = new Set<string>();
   const collect = (w: any) => {
@@ -281,6 +293,11 @@ export function rankVersionstamps(results: Wire[]): Wire[] {
     }
   };
   results.forEach(collect);
-  const rank = new Map([...seen].sort().map((vs, i) => [vs, i]));
-  return JSON.parse(JSON.stringify(results, (name, value) => name === "versionstamp" && typeof value === "string" ? `#${rank.get(value)}` : value));
+  const rank = new Map([...seen].sort().map((vs, i) => [vs, `#${i}`]));
+  const ranked = (text: string) => text.replace(/[0-9a-f]{20}/g, (vs) => rank.get(vs) ?? vs);
+  return JSON.parse(JSON.stringify(results, (name, value) => {
+    if (typeof value !== "string") return value;
+    if (name === "cursor" && value !== "") return "cursor:" + ranked(atob(value.replaceAll("-", "+").replaceAll("_", "/")));
+    return rank.get(value) ?? value;
+  }));
 }

@@ -119,3 +119,13 @@ test("mutate: sum also adds numbers and bigints (a bigint onto a KvU64 stays one
   });
   assert.throws(() => kv.atomic().mutate({ type: "delete", key: ["x"], value: 1 } as never), { message: "Invalid mutation 'delete' with value" });
 });
+
+test("commitVersionstamp(): as a set key's last part it becomes the commit's versionstamp", async () => {
+  const kv = await openKv();
+  const first = await kv.set(["log", kv.commitVersionstamp()], "a");
+  const second = await kv.atomic().set(["log", kv.commitVersionstamp()], "b").set(["plain"], 1).commit();
+  assert.ok(second.ok);
+  assert.deepEqual(await keys(kv.list({ prefix: ["log"] })), [["log", first.versionstamp], ["log", second.versionstamp]]);
+  await assert.rejects(kv.set(["log", kv.commitVersionstamp(), "x"], "c"), { message: "expected string, number, bigint, ArrayBufferView, boolean" });
+  await assert.rejects(kv.set([kv.commitVersionstamp()], "d"), { message: "key cannot be empty" });
+});
