@@ -13,7 +13,9 @@
  *   false/true  0x26 / 0x27
  *
  * So parts order Uint8Array < string < bigint < number < boolean, then by
- * value; a key sorts before every longer key it prefixes.
+ * value; a key sorts before every longer key it prefixes. (Deno.KvKeyPart's
+ * documentation lists number before bigint; Deno KV's encoding and its list
+ * order put bigint first, as here: the differential test checks it.)
  *
  * An encoded key is held as a binary string (one char per byte, 0–255):
  * JavaScript compares such strings by code unit, which is byte order, and

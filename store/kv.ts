@@ -167,4 +167,9 @@ export class AsyncAtomicOperation {
       return this.#inner.commit();
     });
   }
+
+  /** Awaiting the operation itself, not its commit(), is a mistake Deno KV reports; so does this. */
+  then(): never {
+    throw new TypeError("'Deno.AtomicOperation' is not a promise: did you forget to call 'commit()'");
+  }
 }

@@ -129,3 +129,9 @@ test("commitVersionstamp(): as a set key's last part it becomes the commit's ver
   await assert.rejects(kv.set(["log", kv.commitVersionstamp(), "x"], "c"), { message: "expected string, number, bigint, ArrayBufferView, boolean" });
   await assert.rejects(kv.set([kv.commitVersionstamp()], "d"), { message: "key cannot be empty" });
 });
+
+test("awaiting an atomic operation instead of its commit() is an error, as in Deno KV", async () => {
+  const kv = await openKv();
+  await assert.rejects(async () => await (kv.atomic().set(["a"], 1) as unknown as Promise<unknown>), { message: /did you forget to call 'commit\(\)'/ });
+  assert.equal((await kv.get(["a"])).value, null);
+});
