@@ -268,9 +268,12 @@ export interface ServiceConnection {
 /** What a service can do with the node. */
 export interface ServiceApi {
   /**
-   * Runs a command as an authenticated client of this node would: writes go
-   * through the log (and redirect with MOVED on a follower), reads are
-   * linearizable. Resolves with the reply (errors as Error values).
+   * Runs a command as a client of this node would: writes go through the
+   * log (and redirect with MOVED on a follower), reads are linearizable.
+   * Resolves with the reply (errors as Error values). The service's
+   * connection is one client: on a node with `--auth` it answers NOAUTH
+   * until `send(["AUTH", password])` succeeded on that connection (a wrong
+   * password is slowed like any client's).
    */
   send(args: readonly (string | Uint8Array)[]): Promise<ReplyValue>;
   /** The Raft state, as RAFT INFO reports it. */

@@ -23,6 +23,8 @@ export interface NodeFlags {
   readonly logLevel: LogLevel;
   readonly tlsCertPath: string | undefined;
   readonly tlsKeyPath: string | undefined;
+  /** `--tls-ca`: certificates peers verify each other with (needs --tls-cert). */
+  readonly tlsCaPath: string | undefined;
   /** `--auth`: shared secret for clients and peers. */
   readonly auth: string | undefined;
   /** `--advertise`: the address other nodes and redirected clients use. */
@@ -36,6 +38,8 @@ export interface NodeFlags {
   readonly nonVoter: boolean;
   /** `--try-errors`: redirect with `-TRY addr` instead of `-MOVED 0 addr`. */
   readonly tryErrors: boolean;
+  /** `--proxy`: a follower forwards commands that need the leader to it instead of redirecting. */
+  readonly proxy: boolean;
   /** `--snapshot-threshold`: take a snapshot after this many applied entries (undefined: the driver's default). */
   readonly snapshotThresholdEntries: number | undefined;
   /** Positional arguments: application modules to load. */
@@ -54,6 +58,7 @@ const OPTIONS = {
   level: { type: "string", short: "l" },
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
+  "tls-ca": { type: "string" },
   auth: { type: "string" },
   advertise: { type: "string" },
   nosync: { type: "boolean" },
@@ -62,6 +67,7 @@ const OPTIONS = {
   restore: { type: "string" },
   nonvoter: { type: "boolean" },
   "try-errors": { type: "boolean" },
+  proxy: { type: "boolean" },
   "snapshot-threshold": { type: "string" },
   ntp: { type: "string" },
   "strict-time": { type: "boolean" },
@@ -81,6 +87,7 @@ const NEEDS: Record<ValueOption, string> = {
   level: "a log level (debug, verb, info, warn or silent)",
   "tls-cert": "a certificate file",
   "tls-key": "a private key file",
+  "tls-ca": "a CA certificate file",
   auth: "a secret",
   advertise: "an address host:port",
   restore: "a snapshot file",
@@ -90,7 +97,7 @@ const NEEDS: Record<ValueOption, string> = {
 };
 
 /** Flags whose value may itself start with '-' (written `-d=-x`); the others' never can. */
-const FREE_TEXT: ReadonlySet<ValueOption> = new Set(["dir", "tls-cert", "tls-key", "auth", "restore"]);
+const FREE_TEXT: ReadonlySet<ValueOption> = new Set(["dir", "tls-cert", "tls-key", "tls-ca", "auth", "restore"]);
 
 /** The words Go's flag package takes for a boolean flag's `=value` (strconv.ParseBool). */
 const GO_BOOLEANS: Readonly<Record<string, boolean>> = Object.fromEntries([
@@ -220,10 +227,13 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       ? `${spelled("tls-key", "--tls-key")} requires --tls-cert`
       : `${spelled("tls-cert", "--tls-cert")} requires --tls-key`);
   }
+  if (v["tls-ca"] !== undefined && v["tls-cert"] === undefined) {
+    return fail(`${spelled("tls-ca", "--tls-ca")} requires --tls-cert and --tls-key`);
+  }
   if (v.restore !== undefined && v.join !== undefined) {
     return fail(`${spelled("restore", "--restore")} cannot be used with -j: a restore starts a new single-node cluster`);
   }
-  for (const name of ["auth", "dir", "tls-cert", "tls-key", "restore"] as const) {
+  for (const name of ["auth", "dir", "tls-cert", "tls-key", "tls-ca", "restore"] as const) {
     if (v[name] === "") return fail(`${spelled(name, name)} needs ${NEEDS[name]}, got ''`);
   }
 
@@ -251,6 +261,7 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       logLevel: level,
       tlsCertPath: v["tls-cert"],
       tlsKeyPath: v["tls-key"],
+      tlsCaPath: v["tls-ca"],
       auth: v.auth,
       advertise,
       nosync: on.nosync ?? false,
@@ -260,6 +271,7 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       restorePath: v.restore,
       nonVoter: on.nonvoter ?? false,
       tryErrors: on["try-errors"] ?? false,
+      proxy: on.proxy ?? false,
       snapshotThresholdEntries,
       modules: given.positionals,
     },

@@ -33,7 +33,7 @@ export async function runNode(input: App<unknown>, argv: readonly string[], prog
     return 0;
   }
   if (flags.showVersion) {
-    process.stdout.write(`${app.name} version ${app.version ?? "0.0.0"}\n`);
+    process.stdout.write(`${app.name} version ${app.version ?? "0.0.0"}\n${runtimeVersion()}\n`);
     return 0;
   }
   const log = createLogger(flags.logLevel);
@@ -77,6 +77,15 @@ export async function runNode(input: App<unknown>, argv: readonly string[], prog
   await node.stop();
   log.info("bye");
   return 0;
+}
+
+/**
+ * The runtime this process runs on, as `-v`'s second line prints it: what
+ * the single executable embeds, or the Node or Deno that runs cli.ts.
+ */
+export function runtimeVersion(): string {
+  const deno = (globalThis as { Deno?: { version: { deno: string } } }).Deno;
+  return deno ? `deno ${deno.version.deno}` : `node ${process.version}`;
 }
 
 /** How long a signal received during start-up waits for start-up to finish before the process gives up on it. */

@@ -6,6 +6,7 @@
  * configuration and writes to it at once is redirected there.
  */
 import type { Logger } from "../raft/logger.ts";
+import type { PeerTls } from "../raft/transport/peer_tls.ts";
 import { respRequest } from "./resp_request.ts";
 
 export interface JoinOptions {
@@ -13,7 +14,8 @@ export interface JoinOptions {
   readonly nodeId: number;
   readonly advertise: string;
   readonly nonVoter: boolean;
-  readonly tls: boolean;
+  /** Verified TLS, as between peers (the join carries the password). */
+  readonly tls: PeerTls | undefined;
   readonly password: string | undefined;
   readonly log: Logger;
   /** Stop trying when this returns true (the node was added, or is shutting down). */

@@ -4,10 +4,9 @@
  * driver over the replicated machine, wire the commands, serve, start the
  * TICKs, join if asked; and stop in the reverse order.
  */
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { App } from "../api/app.ts";
-import { formatHostPort, type HostPort } from "../api/host_port.ts";
+import { formatHostPort, type HostPort, isLoopbackHost } from "../api/host_port.ts";
 import { UHAHA_VERSION } from "../api/version.ts";
 import type { NodeContext } from "../commands/node_context.ts";
 import { raftInfo } from "../commands/raft_commands.ts";
@@ -18,16 +17,23 @@ import type { MembershipConfig } from "../raft/core/types.ts";
 import { RaftDriver } from "../raft/driver.ts";
 import { isPeerPrefix } from "../raft/transport/handshake.ts";
 import { PeerTransport } from "../raft/transport/peer_transport.ts";
+import { type PeerTls, serverTlsOptions } from "../raft/transport/peer_tls.ts";
 import { CommandTable, createDispatch } from "../server/command_table.ts";
 import { RespServer } from "../server/resp_server.ts";
+import { AuthThrottle } from "../server/auth_throttle.ts";
 import { callHook, connectionOpened } from "./app_hooks.ts";
 import { wireCommands } from "./command_wiring.ts";
 import { machineApplier, roleReporter } from "./driver_hooks.ts";
 import { joinCluster } from "./join.ts";
 import type { NodeLogger } from "./logger.ts";
-import { importRestoreSnapshot, type NodeStorage, openNodeStorage } from "./node_storage.ts";
+import { importRestoreSnapshot, logDirOf, type NodeStorage, openNodeStorage } from "./node_storage.ts";
 import { ServiceHost } from "./service_host.ts";
+import { LeaderProxy } from "./leader_proxy.ts";
+import { nodeFileIO } from "../raft/storage/file_io.ts";
+import { NodeMetrics } from "../ops/node_metrics.ts";
+import { opsHttpService } from "../ops/ops_http.ts";
 import { StartupProgress } from "./startup_progress.ts";
+import { loadTlsFiles } from "./tls_files.ts";
 import { TimeSource, type TimeSourceOptions } from "../time/time_source.ts";
 
 /** What a node is told to be (the command line's flags satisfy it). */
@@ -43,11 +49,15 @@ export interface ClusterNodeOptions {
   readonly nonVoter: boolean;
   readonly tlsCertPath: string | undefined;
   readonly tlsKeyPath: string | undefined;
+  /** Trust anchors peers verify each other with (default: the --tls-cert file; dialing, also the system roots). */
+  readonly tlsCaPath: string | undefined;
   /** Shared secret of clients and peers. */
   readonly auth: string | undefined;
   readonly nosync: boolean;
   readonly openReads: boolean;
   readonly tryErrors: boolean;
+  /** A follower forwards commands that need the leader to it (leader_proxy.ts) instead of redirecting. */
+  readonly proxy: boolean;
   /** A snapshot file to start a new one-node cluster from. */
   readonly restorePath: string | undefined;
   /** Automatic snapshot after this many applied entries (undefined: the driver's default). */
@@ -73,16 +83,18 @@ const STOP_GRACE_MS = 5_000;
 export async function startClusterNode(app: App<unknown>, options: ClusterNodeOptions, log: NodeLogger): Promise<RunningClusterNode> {
   const appVersion = app.version ?? "0.0.0";
   announce(app, appVersion, options, log);
-  const tls = readTlsFiles(options);
+  const tls = loadTlsFiles({ certPath: options.tlsCertPath, keyPath: options.tlsKeyPath, caPath: options.tlsCaPath });
+  const metrics = new NodeMetrics();
   const storage = await openNodeStorage(path.join(options.dataDir, app.name, String(options.nodeId)), {
     nosync: options.nosync,
     restoring: options.restorePath !== undefined,
     log,
+    logIO: metrics.observeFileIO(nodeFileIO),
   });
   try {
-    const server = await RespServer.listen({ address: options.listen, tls });
+    const server = await RespServer.listen({ address: options.listen, tls: tls && serverTlsOptions(tls) });
     try {
-      return await startOnStorage(app, appVersion, options, log, storage, server, tls !== undefined);
+      return await startOnStorage(app, appVersion, options, log, storage, server, tls, metrics);
     } catch (error) {
       await server.close();
       throw error;
@@ -100,7 +112,8 @@ async function startOnStorage(
   log: NodeLogger,
   storage: NodeStorage,
   server: RespServer,
-  tls: boolean,
+  tls: PeerTls | undefined,
+  metrics: NodeMetrics,
 ): Promise<RunningClusterNode> {
   const nodeId = options.nodeId;
   const advertise = advertisedAddress(options, server.port, log);
@@ -121,14 +134,17 @@ async function startOnStorage(
     logger: log,
     initialConfig,
     snapshotThresholdEntries: options.snapshotThresholdEntries,
-    applier: machineApplier(machine, log),
+    applier: metrics.observeApplier(machineApplier(machine, log)),
     onStateChange: roleReporter(app, log),
     onApplied: (applied) => progress.onApplied(applied),
   });
+  // One brake on guessing for both doors to the secret: AUTH and the peer handshake.
+  const authThrottle = new AuthThrottle();
   const transport = new PeerTransport({
     selfId: nodeId,
     selfAddress: advertise,
     secret: options.auth,
+    guard: authThrottle,
     tls,
     log,
     onMessage: (message) => driver.receive(message),
@@ -149,6 +165,7 @@ async function startOnStorage(
     snapshots: storage.snapshots,
     snapshotDir: storage.snapshotDir,
     openReads: options.openReads,
+    verifiedTls: tls !== undefined,
     isLoaded: () => progress.loaded,
     tryErrors: options.tryErrors,
     log,
@@ -157,16 +174,34 @@ async function startOnStorage(
     dispatch: createDispatch(table, options.auth !== undefined),
     commandObservers: new Set(),
     time,
+    proxy: options.proxy
+      ? new LeaderProxy({ status: driver.status, leaderAddress: () => driver.leaderAddress(), tls, password: options.auth, log })
+      : undefined,
   };
   const batcher = new WriteBatcher(async (payload) => (await driver.propose(payload)) as unknown[], MAX_WRITES_PER_ENTRY);
   const commands = wireCommands(table, context, batcher, {
     password: options.auth,
+    authThrottle,
     connectedClients: () => server.connectionCount,
   });
-  const services = new ServiceHost(commands.clientDispatch, () => raftInfo(context), log);
+  const clientDispatch = metrics.observeDispatch(commands.clientDispatch, commands.kindOf);
+  const services = new ServiceHost(clientDispatch, () => raftInfo(context), log, options.auth === undefined);
+  // The node's /metrics, /status and page come before the app's services (see ops/ops_http.ts).
+  const serviceList = [opsHttpService(options.auth, {
+    nodeId,
+    address: advertise,
+    app: app.name,
+    version: appVersion,
+    status: driver.status,
+    leaderAddress: () => driver.leaderAddress(),
+    logDir: logDirOf(storage.dir),
+    snapshots: storage.snapshots,
+    connectedClients: () => server.connectionCount,
+    metrics,
+  }), ...(app.services ?? [])];
 
   server.serve({
-    dispatch: commands.clientDispatch,
+    dispatch: clientDispatch,
     concurrencyOf: commands.concurrencyOf,
     open: options.auth === undefined,
     onOpen: (conn) => connectionOpened(app, conn, log),
@@ -177,7 +212,7 @@ async function startOnStorage(
         transport.acceptIncoming(socket, first);
         return true;
       }
-      const service = app.services?.find((candidate) => candidate.sniff(first));
+      const service = serviceList.find((candidate) => candidate.sniff(first));
       if (service) services.serve(service, socket, first);
       return service !== undefined;
     },
@@ -218,6 +253,7 @@ async function startOnStorage(
       const serverClosed = server.close(STOP_GRACE_MS);
       while (server.connectionCount > 0) await new Promise((resolve) => setTimeout(resolve, 10));
       await driver.close();
+      context.proxy?.closeAll();
       await transport.close();
       services.closeAll();
       await serverClosed;
@@ -242,20 +278,9 @@ function announce(app: App<unknown>, appVersion: string, options: ClusterNodeOpt
   ].filter(Boolean);
   if (features.length > 0) log.info(`features: ${features.join(", ")}`);
   log.info(`node: ${options.nodeId}`);
-}
-
-/** The PEM certificate and key named by --tls-cert/--tls-key, or undefined without them. */
-function readTlsFiles(options: ClusterNodeOptions): { cert: string; key: string } | undefined {
-  if (!options.tlsCertPath || !options.tlsKeyPath) return undefined;
-  return { cert: readFlagFile(options.tlsCertPath, "--tls-cert"), key: readFlagFile(options.tlsKeyPath, "--tls-key") };
-}
-
-/** Reads a file named by a flag, or throws an error saying which flag and why. */
-function readFlagFile(file: string, flag: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    throw new Error(`cannot read ${flag} '${file}': ${(error as Error).message}`);
+  if (options.auth === undefined && !isLoopbackHost(options.listen.host)) {
+    const where = options.listen.host === "" ? "every interface" : options.listen.host;
+    log.warn(`listening on ${where} without --auth: anyone who can reach this port can join the cluster and read and write its data`);
   }
 }
 

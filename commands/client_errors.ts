@@ -16,6 +16,8 @@
  */
 import { asError } from "../api/errors.ts";
 import { NotLeaderError, OutcomeUnknownError, ShutdownError, WriteDroppedError } from "../raft/errors.ts";
+import type { ReplyValue } from "../api/reply.ts";
+import type { Client } from "../server/client_connection.ts";
 import type { NodeContext } from "./node_context.ts";
 
 export interface ClientErrorOptions {
@@ -51,4 +53,14 @@ export function leaderRedirect(node: NodeContext): Error | undefined {
   const driver = node.driver;
   if (driver.status.role === "leader") return undefined;
   return toClientError(new NotLeaderError(driver.status.leaderId, driver.leaderAddress()), node);
+}
+
+/**
+ * For a write only the leader may run: undefined when this node leads; else
+ * the leader's reply through the proxy (--proxy), or the redirect.
+ */
+export function writeElsewhere(node: NodeContext, conn: Client, args: readonly Uint8Array[]): ReplyValue | Promise<ReplyValue> | undefined {
+  const redirect = leaderRedirect(node);
+  if (!redirect) return undefined;
+  return node.proxy?.forward(conn, args, true) ?? redirect;
 }

@@ -6,6 +6,7 @@
 import { parseNodeId } from "../api/node_id.ts";
 import * as path from "node:path";
 import { argText, type CommandSpec } from "../server/command_table.ts";
+import type { Client } from "../server/client_connection.ts";
 import { type ReplyValue, resp } from "../api/reply.ts";
 import type { ConfChange } from "../raft/core/types.ts";
 import type { SnapshotInfo } from "../raft/storage/snapshot_store.ts";
@@ -135,7 +136,7 @@ export function selectRaftInfo(info: Readonly<Record<string, string>>, patterns:
 }
 
 export function raftCommand(node: NodeContext): CommandSpec {
-  const server = async (args: string[]): Promise<ReplyValue> => {
+  const server = async (conn: Client, args: string[]): Promise<ReplyValue> => {
     const sub = (args[0] ?? "").toLowerCase();
     if (sub === "list") {
       if (args.length !== 1) return wrongArity();
@@ -153,6 +154,13 @@ export function raftCommand(node: NodeContext): CommandSpec {
     let change: ConfChange;
     if (sub === "add") {
       if (args.length !== 3 && args.length !== 4) return wrongArity();
+      if (node.verifiedTls && !conn.certified) {
+        // The password alone would let in a node whose certificate its peers then refuse.
+        return new Error(
+          "RAFT SERVER ADD needs a client TLS certificate this cluster trusts (--tls-ca); " +
+            "a joining node presents its own (redis-cli: --cert file --key file)",
+        );
+      }
       if (args.length === 4 && args[3].toLowerCase() !== "nonvoter") return new Error("syntax error");
       const id = parseId(args[1]);
       if (id instanceof Error) return id;
@@ -220,16 +228,20 @@ export function raftCommand(node: NodeContext): CommandSpec {
     arity: -2,
     group: "cluster",
     summary: "RAFT LEADER|INFO|SERVER|SNAPSHOT|TRANSFER|HELP: inspect and manage the Raft cluster.",
-    run: async (_conn, rawArgs) => {
+    run: async (conn, rawArgs) => {
       const args = rawArgs.slice(1).map(argText);
       const sub = args[0].toLowerCase();
+      // Membership changes and transfers are the leader's (--proxy forwards them there).
+      const leaderOnly = sub === "transfer" || (sub === "server" && (args[1] ?? "").toLowerCase() !== "list");
+      const forwarded = leaderOnly ? node.proxy?.forward(conn, rawArgs, true) : undefined;
+      if (forwarded) return await forwarded;
       switch (sub) {
         case "leader":
           return args.length === 1 ? (node.driver.addressOf(node.driver.status.leaderId) ?? "") : wrongArity();
         case "info":
           return selectRaftInfo(raftInfo(node), args.slice(1));
         case "server":
-          return await server(args.slice(1));
+          return await server(conn, args.slice(1));
         case "snapshot":
           return await snapshot(args.slice(1));
         case "transfer": {

@@ -31,6 +31,7 @@ export class Snapshotter {
   readonly #source: SnapshotSource;
   readonly #parts: SnapshotterParts;
   #lastIndex: number;
+  #lastStateBytes = 0;
   #taking: Promise<SnapshotInfo> | undefined;
 
   /** `lastIndex`: the index of the newest snapshot in the store (0: none). */
@@ -43,6 +44,11 @@ export class Snapshotter {
   /** Index of the newest snapshot: taken here, installed from a leader, or found on disk. */
   get lastIndex(): number {
     return this.#lastIndex;
+  }
+
+  /** Size of the machine's state (uncompressed) in the newest snapshot taken here; 0 before the first. */
+  get lastStateBytes(): number {
+    return this.#lastStateBytes;
   }
 
   /** True while a snapshot is being taken. */
@@ -75,13 +81,15 @@ export class Snapshotter {
     // The configuration in effect at `index`, not the latest appended one
     // (a membership change may still be in flight).
     const { term, config } = this.#source.core().snapshotMetaAt(index);
-    const bytes = applier.snapshot();
+    const taken = applier.snapshot();
+    const chunks = taken instanceof Uint8Array ? [taken] : taken;
     const header = applier.snapshotHeader();
     const sink = await snapshots.create({ index, term, config, time: header.time, seed: header.seed });
-    for (const chunk of bytes instanceof Uint8Array ? [bytes] : bytes) await sink.write(chunk);
+    for (const chunk of chunks) await sink.write(chunk);
     const info = await sink.commit();
     const previous = this.#lastIndex;
     this.#lastIndex = index;
+    this.#lastStateBytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
     const core = this.#source.core();
     if (previous > 0 && previous <= Math.min(index, core.appliedIndex)) {
       const meta = core.compact(previous);

@@ -15,9 +15,11 @@
  */
 import type * as net from "node:net";
 import { dial } from "./dial.ts";
-import { Purpose } from "./handshake.ts";
+import { FrameSocket } from "./frame_socket.ts";
+import { MAX_HANDSHAKE_FRAME_BYTES, Purpose } from "./handshake.ts";
 import { InboundConnection } from "./inbound.ts";
 import { PeerLink, type PeerLinkStats } from "./peer_link.ts";
+import { peerCertificateProblem } from "./peer_tls.ts";
 import { streamSnapshot } from "./snapshot_send.ts";
 import {
   type PeerTransportOptions,
@@ -188,9 +190,17 @@ export class PeerTransport {
       socket.destroy();
       return;
     }
+    const untrusted = this.#o.tls && peerCertificateProblem(socket);
+    if (untrusted) {
+      const refused = new FrameSocket(socket, { maxFrameBytes: MAX_HANDSHAKE_FRAME_BYTES, alreadyRead, expectPreamble: true });
+      this.#o.log.warn(`refused peer connection from ${refused.remote}: ${untrusted}`);
+      refused.refuse(untrusted);
+      return;
+    }
     const conn = new InboundConnection(socket, alreadyRead, {
       selfId: this.#o.selfId,
       secret: this.#o.secret,
+      guard: this.#o.guard,
       maxFrameBytes: this.#o.maxFrameBytes,
       handshakeTimeoutMs: this.#o.handshakeTimeoutMs,
       snapshotHighWaterBytes: this.#o.snapshotHighWaterBytes,

@@ -26,7 +26,7 @@ describe("flags", () => {
   test("every flag, short and long and Go style", () => {
     const flags = flagsOf([
       "-a", ":11002", "-n", "2", "-d", "/tmp/x", "--join", "127.0.0.1:11001", "-l", "debug",
-      "-tls-cert", "c.pem", "--tls-key=k.pem", "--auth", "pw", "--advertise", "10.0.0.1:11002",
+      "-tls-cert", "c.pem", "--tls-key=k.pem", "-tls-ca=ca.pem", "--auth", "pw", "--advertise", "10.0.0.1:11002",
       "-nosync", "--openreads", "--localtime", "--nonvoter", "app.ts",
     ]);
     assert.deepEqual(flags.listen, { host: "", port: 11002 });
@@ -36,6 +36,7 @@ describe("flags", () => {
     assert.equal(flags.logLevel, "debug");
     assert.equal(flags.tlsCertPath, "c.pem");
     assert.equal(flags.tlsKeyPath, "k.pem");
+    assert.equal(flags.tlsCaPath, "ca.pem");
     assert.equal(flags.auth, "pw");
     assert.deepEqual(flags.advertise, { host: "10.0.0.1", port: 11002 });
     assert.ok(flags.nosync && flags.openReads && flags.localTime && flags.nonVoter);
@@ -146,6 +147,8 @@ describe("flags", () => {
     // Flags that go together, or not.
     [["--tls-cert", "c.pem"], "--tls-cert requires --tls-key"],
     [["--tls-key", "k.pem"], "--tls-key requires --tls-cert"],
+    [["--tls-ca", "ca.pem"], "--tls-ca requires --tls-cert and --tls-key"],
+    [["--tls-ca"], "--tls-ca needs a CA certificate file"],
     [["--tls-cert", "c.pem", "--tls-key", ""], "--tls-key needs a private key file, got ''"],
     [["--restore", "s.gz", "-j", "127.0.0.1:11001"], "--restore cannot be used with -j: a restore starts a new single-node cluster"],
   ];

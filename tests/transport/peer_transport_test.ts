@@ -161,7 +161,7 @@ describe("PeerTransport", () => {
     await waitFor("first 100", () => b.received.length === 100);
     const garbage: Array<[string, Uint8Array, string]> = [
       ["bad magic", new TextEncoder().encode("NOT-A-PEER-AT-ALL"), "not a peer connection (bad magic)"],
-      ["another protocol version", new Uint8Array([...encodePreamble().subarray(1, 11), 9]), "peer speaks protocol version 9, this node speaks 1"],
+      ["another protocol version", new Uint8Array([...encodePreamble().subarray(1, 11), 9]), "peer speaks protocol version 9, this node speaks 2"],
       ["oversized handshake frame", new Uint8Array([...encodePreamble().subarray(1), 0x7f, 0xff, 0xff, 0xff, 1]), "exceeds the limit of 4096 bytes"],
       ["garbage HELLO", new Uint8Array([...encodePreamble().subarray(1), ...encodeFrame(FrameType.Hello, new Uint8Array([1, 2, 3]))]), "bad HELLO"],
       ["frame before HELLO", new Uint8Array([...encodePreamble().subarray(1), ...encodeFrame(FrameType.Messages, new Uint8Array([1, 0]))]), "unexpected frame type 6 during the handshake"],
