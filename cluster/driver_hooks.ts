@@ -15,12 +15,13 @@ const ROLE_LETTERS = { follower: "F", preCandidate: "C", candidate: "C", leader:
 export function machineApplier(machine: ReplicatedMachine<unknown>, log: NodeLogger): Applier {
   return {
     apply: (data, index) => {
-      const outcome = machine.apply(data);
+      const outcome = machine.apply(data, index);
       if (outcome.type === "invalid") log.warn(`entry ${index}: ${outcome.error.message}`);
       return outcome.type === "batch" ? outcome.results : [];
     },
-    snapshot: () => machine.snapshot(),
+    snapshot: () => machine.snapshotChunks(),
     restore: (bytes) => machine.restore(bytes),
+    restoreChunks: (chunks) => machine.restoreChunks(chunks),
     snapshotHeader: () => ({ time: Number(machine.timeNs / 1_000_000n), seed: "" }),
   };
 }

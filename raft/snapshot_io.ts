@@ -6,7 +6,7 @@
 import type { SnapshotMessage } from "./core/types.ts";
 import type { DriverTransport } from "./driver_seams.ts";
 import type { Logger } from "./logger.ts";
-import type { SnapshotInfo, SnapshotStore } from "./storage/mod.ts";
+import type { SnapshotInfo, SnapshotReader, SnapshotStore } from "./storage/mod.ts";
 
 /** Bytes per chunk streamed to a follower. */
 const CHUNK_BYTES = 1 << 20;
@@ -23,6 +23,59 @@ export async function readSnapshotData(store: SnapshotStore, info: SnapshotInfo)
   const reader = await store.open(info.id);
   try {
     return await reader.readData();
+  } finally {
+    await reader.close();
+  }
+}
+
+/** A failure to read a stored snapshot (not of the machine restoring from it). */
+export class SnapshotReadError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "SnapshotReadError";
+  }
+}
+
+/**
+ * Restores `machine` from a stored snapshot, streaming its bytes when the
+ * machine can take them so; failures to read the snapshot are
+ * SnapshotReadErrors, the machine's own failures are thrown as they are.
+ */
+export async function restoreFromSnapshot(
+  store: SnapshotStore,
+  info: SnapshotInfo,
+  machine: { restore(bytes: Uint8Array): void; restoreChunks?(chunks: AsyncIterable<Uint8Array>): Promise<void> },
+): Promise<void> {
+  if (!machine.restoreChunks) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readSnapshotData(store, info);
+    } catch (error) {
+      throw new SnapshotReadError(error);
+    }
+    return machine.restore(bytes);
+  }
+  let reader: SnapshotReader;
+  try {
+    reader = await store.open(info.id);
+  } catch (error) {
+    throw new SnapshotReadError(error);
+  }
+  async function* chunks(): AsyncIterable<Uint8Array> {
+    const source = reader.readDataChunks()[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await source.next();
+      } catch (error) {
+        throw new SnapshotReadError(error);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  try {
+    await machine.restoreChunks(chunks());
   } finally {
     await reader.close();
   }

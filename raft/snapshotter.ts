@@ -81,14 +81,15 @@ export class Snapshotter {
     // The configuration in effect at `index`, not the latest appended one
     // (a membership change may still be in flight).
     const { term, config } = this.#source.core().snapshotMetaAt(index);
-    const bytes = applier.snapshot();
+    const taken = applier.snapshot();
+    const chunks = taken instanceof Uint8Array ? [taken] : taken;
     const header = applier.snapshotHeader();
     const sink = await snapshots.create({ index, term, config, time: header.time, seed: header.seed });
-    await sink.write(bytes);
+    for (const chunk of chunks) await sink.write(chunk);
     const info = await sink.commit();
     const previous = this.#lastIndex;
     this.#lastIndex = index;
-    this.#lastStateBytes = bytes.length;
+    this.#lastStateBytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
     const core = this.#source.core();
     if (previous > 0 && previous <= Math.min(index, core.appliedIndex)) {
       const meta = core.compact(previous);

@@ -34,12 +34,12 @@ describe("uhaha command", () => {
 
   test("-h lists the built-in apps; a name runs one (its -v), an unknown name is one line listing them, exit 2", async () => {
     const help = await runCli(["-h"]);
-    for (const name of ["kvdb", "ticket", "timeseries"]) assert.match(help.stdout, new RegExp(`^  ${name} +: `, "m"));
+    for (const name of ["kvdb", "kv", "ticket", "timeseries"]) assert.match(help.stdout, new RegExp(`^  ${name} +: `, "m"));
     const version = await runCli(["ticket", "-v"]);
     assert.equal(version.stdout, `ticket version 0.1.0\n${runtimeVersion()}\n`);
     const unknown = await runCli(["tickets", "-n", "2"]);
     assert.equal(unknown.code, 2);
-    assert.equal(unknown.stderr, "uhaha: unknown app 'tickets': the built-in apps are kvdb, ticket, timeseries (or give a module file, such as app.ts)\n");
+    assert.equal(unknown.stderr, "uhaha: unknown app 'tickets': the built-in apps are kvdb, kv, ticket, timeseries (or give a module file, such as app.ts)\n");
   });
 
   // A usage error is two lines on stderr, the error in our words and the help hint, and exit code 2.
