@@ -7,6 +7,7 @@ import type { App } from "../api/app.ts";
 import type { ReplicatedMachine } from "../machine/machine.ts";
 import type { RoleKind } from "../raft/core/types.ts";
 import type { Applier } from "../raft/driver.ts";
+import { ProgressLog } from "../raft/progress_log.ts";
 import { callHook } from "./app_hooks.ts";
 import type { NodeLogger, RoleLetter } from "./logger.ts";
 
@@ -20,7 +21,13 @@ export function machineApplier(machine: ReplicatedMachine<unknown>, log: NodeLog
       return outcome.type === "batch" ? outcome.results : [];
     },
     snapshot: () => machine.snapshot(),
-    restore: (bytes) => machine.restore(bytes),
+    restore: (bytes) => {
+      // One synchronous call: only its closing line, with the size and the rate.
+      const progress = new ProgressLog((line) => log.info(line), "restoring the machine from a snapshot", { total: bytes.byteLength });
+      machine.restore(bytes);
+      progress.set(bytes.byteLength);
+      progress.finish();
+    },
     snapshotHeader: () => ({ time: Number(machine.timeNs / 1_000_000n), seed: "" }),
   };
 }

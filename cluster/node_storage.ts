@@ -3,7 +3,7 @@
  * process per node directory), then the stable store, the log and the
  * snapshot store; `--restore` imports a snapshot as a new one-node cluster.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import type { MembershipConfig } from "../raft/core/types.ts";
 import { type DirLock, lockDirectory } from "../raft/storage/dir_lock.ts";
@@ -28,11 +28,12 @@ export interface NodeStorage {
 
 export async function openNodeStorage(
   dir: string,
-  options: { readonly nosync: boolean; readonly restoring: boolean; readonly log: Logger },
+  options: { readonly nosync: boolean; readonly restoring: boolean; readonly reset: boolean; readonly log: Logger },
 ): Promise<NodeStorage> {
   // This process owns the directory before anything in it is read (see raft/storage/dir_lock.ts).
   const lock: DirLock = await lockDirectory(dir);
   try {
+    if (options.reset) wipeNodeDirectory(dir, options.log);
     const existed = existsSync(path.join(dir, "stable.json"));
     if (options.restoring && existed) {
       throw new Error(`--restore refused: ${dir} already holds a node's data; move it away or use another -d`);
@@ -60,6 +61,13 @@ export async function openNodeStorage(
     lock.release();
     throw error;
   }
+}
+
+/** `--reset`: everything in the node's directory goes, but the lock this process holds. */
+function wipeNodeDirectory(dir: string, log: Logger): void {
+  const entries = readdirSync(dir).filter((name) => name !== "lock" && !name.startsWith("lock."));
+  for (const name of entries) rmSync(path.join(dir, name), { recursive: true, force: true });
+  log.info(entries.length > 0 ? `--reset: wiped this node's data in ${dir}` : `--reset: ${dir} held no data`);
 }
 
 /** Stores the snapshot in `file` as the state of a new one-node cluster of `self`. */

@@ -10,6 +10,7 @@ import type { RaftNode } from "./core/raft_node.ts";
 import type { Applier } from "./driver_seams.ts";
 import type { Logger } from "./logger.ts";
 import type { LogStore } from "./storage/log_store.ts";
+import { ProgressLog } from "./progress_log.ts";
 import type { SnapshotInfo, SnapshotStore } from "./storage/snapshot_store.ts";
 
 /** What a snapshot is taken of: the driver's state, read when it is taken. */
@@ -26,6 +27,9 @@ export interface SnapshotterParts {
   readonly log: LogStore;
   readonly logger: Logger;
 }
+
+/** The machine's bytes go to the store this much at a time. */
+const WRITE_CHUNK_BYTES = 4 << 20;
 
 export class Snapshotter {
   readonly #source: SnapshotSource;
@@ -77,9 +81,18 @@ export class Snapshotter {
     const { term, config } = this.#source.core().snapshotMetaAt(index);
     const bytes = applier.snapshot();
     const header = applier.snapshotHeader();
+    const progress = new ProgressLog((line) => logger.info(line), `writing snapshot at index ${index}`, { total: bytes.byteLength });
     const sink = await snapshots.create({ index, term, config, time: header.time, seed: header.seed });
-    await sink.write(bytes);
+    // In chunks, so a large machine's snapshot reports its progress.
+    let written = 0;
+    do {
+      const chunk = bytes.subarray(written, written + WRITE_CHUNK_BYTES);
+      await sink.write(chunk);
+      written += chunk.byteLength;
+      progress.set(written);
+    } while (written < bytes.byteLength);
     const info = await sink.commit();
+    progress.finish();
     const previous = this.#lastIndex;
     this.#lastIndex = index;
     const core = this.#source.core();
