@@ -8,6 +8,7 @@
  * configuration.
  */
 import type { RaftDriver, RaftStatus } from "../raft/driver.ts";
+import { LeadershipTransferError, NotLeaderError } from "../raft/errors.ts";
 import type { Logger } from "../raft/logger.ts";
 import { respRequest } from "./resp_request.ts";
 
@@ -25,7 +26,8 @@ export function handoverTarget(status: Pick<RaftStatus, "progress">, selfId: num
   return best?.id;
 }
 
-const POLL_MS = 5;
+/** How often the handover looks at the driver: a few ms matter to the clients waiting. */
+const POLL_MS = 1;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -63,6 +65,37 @@ export async function handOverLeadership(driver: RaftDriver, log: Logger, timeou
   while (driver.status.leaderId === 0 && performance.now() < deadline) await sleep(POLL_MS);
   log.info(`leadership handed over (leader now: ${driver.status.leaderId || "unknown"})`);
   return true;
+}
+
+/**
+ * `driver.propose`, except that a proposal refused because a leadership
+ * transfer is under way waits for the transfer to settle (at most
+ * `timeoutMs`) instead of failing: then it is proposed again if this node
+ * still leads, else refused with NotLeaderError naming the new leader (the
+ * client's MOVED). So during a handover clients wait a moment and are sent
+ * on, instead of retrying into a node that cannot take their writes.
+ */
+export function proposeAcrossHandover(driver: RaftDriver, timeoutMs: number): (payload: Uint8Array) => Promise<unknown> {
+  let settling: Promise<void> | undefined;
+  const settled = () =>
+    settling ??= (async () => {
+      const deadline = performance.now() + timeoutMs;
+      const transferring = () => driver.status.role === "leader" && driver.status.transferee !== 0;
+      const leaderless = () => driver.status.role !== "leader" && driver.leaderAddress() === undefined;
+      while ((transferring() || leaderless()) && performance.now() < deadline) await sleep(POLL_MS);
+    })().finally(() => (settling = undefined));
+  return async (payload) => {
+    const deadline = performance.now() + timeoutMs;
+    while (true) {
+      try {
+        return await driver.propose(payload);
+      } catch (error) {
+        if (!(error instanceof LeadershipTransferError) || performance.now() >= deadline) throw error;
+      }
+      await settled();
+      if (driver.status.role !== "leader") throw new NotLeaderError(driver.status.leaderId, driver.leaderAddress());
+    }
+  };
 }
 
 export interface LeaveOptions {

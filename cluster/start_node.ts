@@ -24,7 +24,7 @@ import { callHook, connectionOpened } from "./app_hooks.ts";
 import { wireCommands } from "./command_wiring.ts";
 import { machineApplier, roleReporter } from "./driver_hooks.ts";
 import { startCatchUpProgress } from "./catch_up_progress.ts";
-import { handOverLeadership, leaveCluster } from "./graceful_stop.ts";
+import { handOverLeadership, leaveCluster, proposeAcrossHandover } from "./graceful_stop.ts";
 import { joinCluster } from "./join.ts";
 import { MembershipGuard } from "./membership_guard.ts";
 import { MembershipRecordFile, removedMessage } from "./membership_record.ts";
@@ -193,7 +193,8 @@ async function startOnStorage(
     commandObservers: new Set(),
     time,
   };
-  const batcher = new WriteBatcher(async (payload) => (await driver.propose(payload)) as unknown[], MAX_WRITES_PER_ENTRY);
+  const propose = proposeAcrossHandover(driver, HANDOVER_TIMEOUT_MS);
+  const batcher = new WriteBatcher(async (payload) => (await propose(payload)) as unknown[], MAX_WRITES_PER_ENTRY);
   const commands = wireCommands(table, context, batcher, {
     password: options.auth,
     connectedClients: () => server.connectionCount,
