@@ -80,7 +80,10 @@ export function proposeAcrossHandover(driver: RaftDriver, timeoutMs: number): (p
   const settled = () =>
     settling ??= (async () => {
       const deadline = performance.now() + timeoutMs;
-      const transferring = () => driver.status.role === "leader" && driver.status.transferee !== 0;
+      const status = driver.status;
+      // A transfer under way, or this leader's own removal or demotion appended (the core hands over once it commits).
+      const transferring = () =>
+        status.role === "leader" && (status.transferee !== 0 || !status.config.members.some((m) => m.id === driver.id && m.voter));
       const leaderless = () => driver.status.role !== "leader" && driver.leaderAddress() === undefined;
       while ((transferring() || leaderless()) && performance.now() < deadline) await sleep(POLL_MS);
     })().finally(() => (settling = undefined));

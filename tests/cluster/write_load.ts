@@ -80,12 +80,12 @@ export class WriteLoad {
 
   /** The longest time from a write's first failure to its acknowledgement, among writes that failed for want of a leader (0 if none did). */
   longestNoLeaderGapMs(): number {
-    return Math.max(0, ...this.streaks.filter((s) => s.noLeader).map((s) => s.ackedAt - s.firstFailureAt));
+    return this.streaks.reduce((longest, s) => s.noLeader ? Math.max(longest, s.ackedAt - s.firstFailureAt) : longest, 0);
   }
 
   /** The slowest write (first sent to acknowledged, retries included) among those acknowledged within [from, to]. */
   slowestWriteMs(from: number, to: number): number {
-    return Math.max(0, ...this.latencies.filter((l) => l.sentAt + l.ms >= from && l.sentAt + l.ms <= to).map((l) => l.ms));
+    return this.latencies.reduce((slowest, l) => l.sentAt + l.ms >= from && l.sentAt + l.ms <= to ? Math.max(slowest, l.ms) : slowest, 0);
   }
 
   /** The longest interval between two acknowledgements (of any clients) within [from, to]. */
