@@ -44,6 +44,23 @@ describe("flags", () => {
     assert.equal(flagsOf(["--restore", "snap.gz"]).restorePath, "snap.gz");
   });
 
+  test("--leave-on-exit, --reset and --evict-nonvoter-after (a Go duration)", () => {
+    const flags = flagsOf(["--leave-on-exit", "--reset", "--evict-nonvoter-after", "1h2m30s"]);
+    assert.ok(flags.leaveOnExit && flags.reset);
+    assert.equal(flags.evictNonVoterAfterMs, 3_750_000);
+    assert.equal(flagsOf(["-evict-nonvoter-after=10m"]).evictNonVoterAfterMs, 600_000);
+    assert.equal(flagsOf(["--evict-nonvoter-after", "1.5s"]).evictNonVoterAfterMs, 1_500);
+    const defaults = flagsOf([]);
+    assert.deepEqual([defaults.leaveOnExit, defaults.reset, defaults.evictNonVoterAfterMs], [false, false, undefined]);
+    const needs = "--evict-nonvoter-after needs a duration such as 10m, 1h or 90s (at least 1s)";
+    for (const bad of ["10", "10x", "500ms", "-1s", "", "1h-2m", "1000000h"]) {
+      const result = parseFlags([`--evict-nonvoter-after=${bad}`]);
+      assert.ok(!result.ok && result.error === `${needs}, got '${bad}'`, `${bad}: ${JSON.stringify(result)}`);
+    }
+    const both = parseFlags(["--reset", "--restore", "s.gz"]);
+    assert.ok(!both.ok && both.error === "--reset cannot be used with --restore: --restore needs a node directory that does not exist");
+  });
+
   test("IPv6 addresses in brackets", () => {
     assert.deepEqual(parseHostPort("[::1]:7000"), { host: "::1", port: 7000 });
     assert.deepEqual(flagsOf(["-a", "[::1]:7000"]).listen, { host: "::1", port: 7000 });
