@@ -5,10 +5,11 @@
  * the node rejoins on restart and catches up; no acknowledged write is
  * lost. And `--leave-on-exit`: a follower, then the leader, stopped with it
  * are no longer in the configuration, and neither starts again on its data.
+ * (The leader is stopped by SHUTDOWN there: the same stop as SIGTERM.)
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { cleanup, waitFor } from "../helpers/process.ts";
+import { cleanup, exitWithin, waitFor } from "../helpers/process.ts";
 import { type ClusterNode, startCluster, stopNode, waitApplied } from "../helpers/cluster.ts";
 import { askPort, serverList } from "../helpers/resp.ts";
 import { anyError, untilAccepted } from "../helpers/until_accepted.ts";
@@ -79,7 +80,7 @@ describe("graceful stop", () => {
     }
   });
 
-  test("--leave-on-exit: a follower, then the leader, leave the configuration; neither restarts on its data", { timeout: 120_000 }, async () => {
+  test("--leave-on-exit: a follower (SIGTERM), then the leader (SHUTDOWN), leave the configuration; neither restarts on its data", { timeout: 120_000 }, async () => {
     const cluster = await startCluster("kvdb", 3, ["--localtime", "--leave-on-exit"]);
     const leader = await cluster.leader();
     await firstWrite(leader.port);
@@ -89,7 +90,9 @@ describe("graceful stop", () => {
     assert.match(follower.process.stderr(), new RegExp(`left the cluster: node ${follower.id} is no longer a member`));
     assert.deepEqual((await serverList(leader.port)).map((m) => m.id).sort(), [leader.id, other.id].map(String).sort());
 
-    await stopNode(leader);
+    // The leader by SHUTDOWN this time: the same clean leave as on SIGTERM.
+    assert.equal(await askPort(leader.port, "SHUTDOWN"), "OK");
+    assert.equal(await exitWithin(leader.process, 20_000, "the leader"), 0);
     assert.match(leader.process.stderr(), /handing leadership over/);
     await waitFor("the last node to lead", async () => (await askPort(other.port, "RAFT", "LEADER")) === other.address);
     assert.deepEqual((await serverList(other.port)).map((m) => m.id), [String(other.id)]);
