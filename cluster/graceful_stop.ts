@@ -21,7 +21,7 @@ export function handoverTarget(status: Pick<RaftStatus, "progress">, selfId: num
   let best: { id: number; match: number } | undefined;
   for (const peer of status.progress()) {
     if (peer.id === selfId || !peer.voter) continue;
-    if (!best || peer.match > best.match) best = peer;
+    if (!best || peer.match > best.match || (peer.match === best.match && peer.id < best.id)) best = peer;
   }
   return best?.id;
 }
@@ -48,7 +48,7 @@ export async function handOverLeadership(driver: RaftDriver, log: Logger, timeou
     if (driver.status.transferee === 0) {
       const target = handoverTarget(driver.status, driver.id);
       if (target === undefined) {
-        log.info("no other voter to hand leadership to");
+        log.verb("no other voter to hand leadership to");
         return false;
       }
       try {
@@ -80,11 +80,11 @@ export function proposeAcrossHandover(driver: RaftDriver, timeoutMs: number): (p
   const settled = () =>
     settling ??= (async () => {
       const deadline = performance.now() + timeoutMs;
-      const status = driver.status;
+      const status = driver.status; // a live view
       // A transfer under way, or this leader's own removal or demotion appended (the core hands over once it commits).
       const transferring = () =>
         status.role === "leader" && (status.transferee !== 0 || !status.config.members.some((m) => m.id === driver.id && m.voter));
-      const leaderless = () => driver.status.role !== "leader" && driver.leaderAddress() === undefined;
+      const leaderless = () => status.role !== "leader" && driver.leaderAddress() === undefined;
       while ((transferring() || leaderless()) && performance.now() < deadline) await sleep(POLL_MS);
     })().finally(() => (settling = undefined));
   return async (payload) => {

@@ -219,7 +219,7 @@ async function startOnStorage(
     },
   });
   driver.start(transport);
-  // A member that was removed while this node was away says so on contact.
+  // A member that applied this node's removal while it was away refuses it: hear so now, not at the next election.
   if (storage.existed) transport.connectAll();
   const stopCatchUpProgress = startCatchUpProgress(driver, log);
   const stopEviction = options.evictNonVoterAfterMs === undefined

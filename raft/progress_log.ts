@@ -1,6 +1,6 @@
 /**
- * Progress lines for long work (a snapshot taken, sent, received or
- * restored; a follower catching up): how much is done of how much, and how
+ * Progress lines for long work on bytes (a snapshot written, sent, received
+ * or restored; catch-up, counted in entries, has cluster/catch_up_progress.ts): how much is done of how much, and how
  * fast, at most one line per interval per activity, so a long transfer
  * says where it is without flooding the log. Pure but for the clock, which
  * is injected.
@@ -20,12 +20,8 @@ export function formatBytes(bytes: number): string {
 }
 
 export interface ProgressLogOptions {
-  /** The total, when known (a percentage is shown then). */
+  /** The total, in bytes, when known (a percentage is shown then). */
   readonly total?: number;
-  /** How amounts are shown (default: bytes). */
-  readonly format?: (amount: number) => string;
-  /** What a rate is per second of (default: the format's unit, e.g. "MiB/s"). */
-  readonly rateUnit?: string;
   /** At most one progress line per this many ms. Default 1000. */
   readonly intervalMs?: number;
   /** The clock, in ms. Default performance.now. */
@@ -36,8 +32,6 @@ export class ProgressLog {
   readonly #write: (line: string) => void;
   readonly #activity: string;
   readonly #total: number | undefined;
-  readonly #format: (amount: number) => string;
-  readonly #rateUnit: string | undefined;
   readonly #intervalMs: number;
   readonly #now: () => number;
   readonly #startedAt: number;
@@ -49,24 +43,18 @@ export class ProgressLog {
     this.#write = write;
     this.#activity = activity;
     this.#total = options.total;
-    this.#format = options.format ?? formatBytes;
-    this.#rateUnit = options.rateUnit;
     this.#intervalMs = options.intervalMs ?? 1_000;
     this.#now = options.now ?? (() => performance.now());
     this.#startedAt = this.#now();
     this.#lastLineAt = this.#startedAt;
   }
 
-  get done(): number {
-    return this.#done;
-  }
-
-  /** `amount` more is done; logs a line if the last was at least an interval ago. */
+  /** `amount` more bytes are done; logs a line if the last was at least an interval ago. */
   add(amount: number): void {
     this.set(this.#done + amount);
   }
 
-  /** `done` is done in all; logs a line if the last was at least an interval ago. */
+  /** `done` bytes are done in all; logs a line if the last was at least an interval ago. */
   set(done: number): void {
     this.#done = done;
     const now = this.#now();
@@ -79,18 +67,17 @@ export class ProgressLog {
   finish(outcome = "done"): void {
     const now = this.#now();
     const seconds = (now - this.#startedAt) / 1000;
-    this.#write(`${this.#activity} ${outcome}: ${this.#format(this.#done)} in ${seconds.toFixed(seconds < 10 ? 2 : 1)} s, ${this.#rate(now)}`);
+    this.#write(`${this.#activity} ${outcome}: ${formatBytes(this.#done)} in ${seconds.toFixed(seconds < 10 ? 2 : 1)} s, ${this.#rate(now)}`);
   }
 
   #amounts(): string {
-    if (this.#total === undefined) return this.#format(this.#done);
+    if (this.#total === undefined) return formatBytes(this.#done);
     const percent = this.#total === 0 ? 100 : Math.min(100, (this.#done / this.#total) * 100);
-    return `${percent.toFixed(1)}% (${this.#format(this.#done)} of ${this.#format(this.#total)})`;
+    return `${percent.toFixed(1)}% (${formatBytes(this.#done)} of ${formatBytes(this.#total)})`;
   }
 
   #rate(now: number): string {
     const seconds = Math.max(1e-3, (now - this.#startedAt) / 1000);
-    const perSecond = this.#done / seconds;
-    return this.#rateUnit === undefined ? `${this.#format(perSecond)}/s` : `${Math.round(perSecond)} ${this.#rateUnit}/s`;
+    return `${formatBytes(this.#done / seconds)}/s`;
   }
 }
