@@ -2,6 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseFlags } from "../../cli/flags.ts";
+import { helpText } from "../../cli/help.ts";
 import { parseHostPort } from "../../api/host_port.ts";
 import { formatLogLine } from "../../cluster/logger.ts";
 import { UHAHA_VERSION } from "../../api/version.ts";
@@ -59,6 +60,14 @@ describe("flags", () => {
     }
     const both = parseFlags(["--reset", "--restore", "s.gz"]);
     assert.ok(!both.ok && both.error === "--reset cannot be used with --restore: --restore needs a node directory that does not exist");
+  });
+
+  test("-h and the README's flag table list the operability flags", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    for (const flag of ["--leave-on-exit", "--reset", "--evict-nonvoter-after"]) {
+      assert.match(helpText("uhaha"), new RegExp(`^  ${flag} `, "m"), `-h lacks ${flag}`);
+      assert.match(readme, new RegExp(`^\\| \`${flag}[ \`]`, "m"), `the README's flag table lacks ${flag}`);
+    }
   });
 
   test("IPv6 addresses in brackets", () => {
