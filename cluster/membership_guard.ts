@@ -43,9 +43,9 @@ export class MembershipGuard {
     this.#hooks = hooks;
   }
 
-  /** The driver applied entries: record the configuration once it is committed. */
-  applied(status: RaftStatus): void {
-    if (status.configIndex > status.appliedIndex) return;
+  /** The driver applied entries up to `appliedIndex`: record the configuration once it is committed. */
+  applied(status: RaftStatus, appliedIndex: number): void {
+    if (status.configIndex > appliedIndex) return;
     const before = this.#file.record.removed;
     const next = observeConfig(this.#file.record, this.#selfId, status.config, status.configIndex);
     if (!next) return;

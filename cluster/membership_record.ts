@@ -2,7 +2,8 @@
  * What a node remembers of the membership beside its Raft state, in
  * `<node dir>/membership.json`: the members of the last committed
  * configuration it applied, the ids it saw removed (with the index of the
- * configuration that removed them), and whether it was removed itself.
+ * latest committed configuration without them), and whether it was
+ * removed itself.
  *
  * It is what keeps a removed node from disturbing the cluster with its old
  * data. A node knows it was removed in two ways:
@@ -28,30 +29,39 @@ import { nodeFileIO } from "../raft/storage/file_io.ts";
 export interface MembershipRecord {
   /** Ids of the last committed configuration applied ([] before any). */
   readonly members: readonly number[];
-  /** Id → index of the committed configuration that removed it. */
+  /** Index of that configuration (0 before any). */
+  readonly configIndex: number;
+  /**
+   * Id → index of the latest committed configuration seen without it (it
+   * was in an earlier one). The latest, not the first: a configuration
+   * that re-added the id and the one that removed it again may both have
+   * passed between two looks, and a node re-added since must know a newer
+   * configuration than this index.
+   */
   readonly removed: Readonly<Record<string, number>>;
   /** Set once this node knows it was removed: the configuration index, and how it learned it. */
   readonly selfRemoved: { readonly index: number; readonly how: string } | null;
 }
 
-export const EMPTY_RECORD: MembershipRecord = Object.freeze({ members: [], removed: {}, selfRemoved: null });
+export const EMPTY_RECORD: MembershipRecord = Object.freeze({ members: [], configIndex: 0, removed: {}, selfRemoved: null });
 
 /**
  * The record after applying the committed configuration `config` (at
  * `configIndex`), or undefined when it does not change. Pure.
  */
 export function observeConfig(record: MembershipRecord, selfId: number, config: MembershipConfig, configIndex: number): MembershipRecord | undefined {
+  if (configIndex <= record.configIndex) return undefined;
   const ids = config.members.map((m) => m.id).sort((a, b) => a - b);
-  if (ids.length === record.members.length && ids.every((id, i) => id === record.members[i])) return undefined;
-  const removed: Record<string, number> = { ...record.removed };
-  for (const id of record.members) if (!ids.includes(id)) removed[id] = configIndex;
-  for (const id of ids) delete removed[id];
+  const removed: Record<string, number> = {};
+  for (const id of [...record.members, ...Object.keys(record.removed).map(Number)]) {
+    if (!ids.includes(id)) removed[id] = configIndex;
+  }
   const selfRemoved = ids.includes(selfId)
     ? null
     : record.members.includes(selfId)
     ? { index: configIndex, how: "it applied the configuration that removed it" }
     : record.selfRemoved;
-  return { members: ids, removed, selfRemoved };
+  return { members: ids, configIndex, removed, selfRemoved };
 }
 
 const REMOVED_AT = /node (\d+) was removed from the cluster by the configuration at index (\d+)/;
@@ -84,16 +94,17 @@ export function removedMessage(selfId: number, removal: NonNullable<MembershipRe
 function parseRecord(value: unknown, file: string): MembershipRecord {
   const v = value as Partial<MembershipRecord> | null;
   const ids = (x: unknown) => Array.isArray(x) && x.every((id) => Number.isSafeInteger(id));
+  const configIndex = v?.configIndex ?? 0;
   const removed = v?.removed;
   const selfRemoved = v?.selfRemoved;
   if (
-    !v || !ids(v.members) || typeof removed !== "object" || removed === null ||
+    !v || !ids(v.members) || !Number.isSafeInteger(configIndex) || typeof removed !== "object" || removed === null ||
     !Object.values(removed).every((index) => Number.isSafeInteger(index)) ||
     (selfRemoved !== null && (typeof selfRemoved !== "object" || !Number.isSafeInteger(selfRemoved?.index) || typeof selfRemoved?.how !== "string"))
   ) {
     throw new Error(`${file} is not a membership record; remove it (it is rebuilt) or restart with --reset`);
   }
-  return { members: v.members as number[], removed: removed as Record<string, number>, selfRemoved: selfRemoved ?? null };
+  return { members: v.members as number[], configIndex, removed: removed as Record<string, number>, selfRemoved: selfRemoved ?? null };
 }
 
 /** The record file of one node directory: read at open, replaced atomically on each change, in order. */

@@ -155,7 +155,7 @@ async function startOnStorage(
     onStateChange: roleReporter(app, log),
     onApplied: (applied) => {
       progress.onApplied(applied);
-      guard.applied(driver.status);
+      guard.applied(driver.status, applied);
     },
   });
   const transport = new PeerTransport({

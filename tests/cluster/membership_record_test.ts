@@ -27,12 +27,22 @@ describe("membership record", () => {
 
   test("the first configuration is recorded without removals; later ones record who went, and who came back", () => {
     const first = observeConfig(EMPTY_RECORD, 2, config(1, 2, 3), 5)!;
-    assert.deepEqual(first, { members: [1, 2, 3], removed: {}, selfRemoved: null });
-    assert.equal(observeConfig(first, 2, config(3, 2, 1), 9), undefined, "the same members: no change");
+    assert.deepEqual(first, { members: [1, 2, 3], configIndex: 5, removed: {}, selfRemoved: null });
+    assert.equal(observeConfig(first, 2, config(3, 2, 1), 5), undefined, "the same configuration: no change");
     const without3 = observeConfig(first, 2, config(1, 2), 12)!;
-    assert.deepEqual(without3, { members: [1, 2], removed: { 3: 12 }, selfRemoved: null });
-    const back = observeConfig(without3, 2, config(1, 2, 3), 20)!;
+    assert.deepEqual(without3, { members: [1, 2], configIndex: 12, removed: { 3: 12 }, selfRemoved: null });
+    // A later configuration still without 3 moves its index up: it is the latest that excludes it.
+    const with4 = observeConfig(without3, 2, config(1, 2, 4), 15)!;
+    assert.deepEqual(with4.removed, { 3: 15 });
+    const back = observeConfig(with4, 2, config(1, 2, 3, 4), 20)!;
     assert.deepEqual(back.removed, {}, "re-added: no longer refused");
+  });
+
+  test("a re-adding and a removal that passed between two looks still move the removal's index past the re-adding", () => {
+    const seen = observeConfig(EMPTY_RECORD, 1, config(1, 2, 3), 5)!;
+    const removed = observeConfig(seen, 1, config(1, 2), 8)!;
+    // Re-added at 10 and removed again at 14, seen only at 14: a node re-added at 10 knows config 10 < 14.
+    assert.deepEqual(observeConfig(removed, 1, config(1, 2), 14)!.removed, { 3: 14 });
   });
 
   test("a node records its own removal only after a configuration that had it", () => {
@@ -46,7 +56,7 @@ describe("membership record", () => {
   });
 
   test("a member refuses an id it saw removed, unless its latest configuration lists it again", () => {
-    const record: MembershipRecord = { members: [1, 2], removed: { 3: 12 }, selfRemoved: null };
+    const record: MembershipRecord = { members: [1, 2], configIndex: 12, removed: { 3: 12 }, selfRemoved: null };
     const refusal = removalRefusal(record, config(1, 2), 3)!;
     assert.match(refusal, /^node 3 was removed from the cluster by the configuration at index 12; .*--reset/);
     assert.equal(removalRefusal(record, config(1, 2, 3), 3), undefined, "re-added, maybe not committed yet");
@@ -61,7 +71,7 @@ describe("membership record", () => {
     const dir = makeTempDir();
     const file = MembershipRecordFile.open(dir, false);
     assert.deepEqual(file.record, EMPTY_RECORD);
-    const record: MembershipRecord = { members: [1, 2], removed: { 3: 12 }, selfRemoved: { index: 12, how: "test" } };
+    const record: MembershipRecord = { members: [1, 2], configIndex: 12, removed: { 3: 12 }, selfRemoved: { index: 12, how: "test" } };
     await file.set(record);
     assert.deepEqual(MembershipRecordFile.open(dir, false).record, record);
     writeFileSync(path.join(dir, "membership.json"), "00000000\n{}");
