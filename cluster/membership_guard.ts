@@ -1,7 +1,7 @@
 /**
- * Keeps a removed node from disturbing its cluster (see membership_record.ts
- * for how a node learns it was removed; start_node.ts refuses to start a
- * node whose record says it was removed): keeps the record up to date as committed
+ * Keeps a removed node from disturbing its cluster (membership_record.ts
+ * says how a node learns it was removed; start_node.ts refuses to start
+ * one whose record says so): keeps the record up to date as committed
  * configurations are applied, refuses peer connections from removed ids,
  * and stops this node when it learns of its own removal.
  */
@@ -53,11 +53,9 @@ export class MembershipGuard {
     for (const id of Object.keys(next.removed)) if (!(id in before) && Number(id) !== this.#selfId) this.#hooks.dropPeer(Number(id));
   }
 
-  /** The transport's `admit`: a refusal for a peer this node saw removed. */
+  /** The transport's `admit`: a refusal for a peer this node saw removed (the transport logs it). */
   admit(status: RaftStatus, peerId: number): string | undefined {
-    const refusal = removalRefusal(this.#file.record, status.config, peerId);
-    if (refusal) this.#log.verb(`refusing node ${peerId}: it was removed`);
-    return refusal;
+    return removalRefusal(this.#file.record, status.config, peerId);
   }
 
   /** The transport's `onRefused`: a member says this node was removed, by a configuration newer than any it knows. */
