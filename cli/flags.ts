@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { isLogLevel, type LogLevel } from "../cluster/logger.ts";
 import { type HostPort, parseHostPort } from "../api/host_port.ts";
 import { MAX_NODE_ID, parseNodeId } from "../api/node_id.ts";
+import { parseGoDuration } from "../api/go_duration.ts";
 import { DEFAULT_NTP_SERVERS, parseNtpServers } from "../time/sntp_client.ts";
 import { DEFAULT_TIME_GRACE_MS, type TimeSourceOptions } from "../time/time_source.ts";
 
@@ -42,6 +43,12 @@ export interface NodeFlags {
   readonly proxy: boolean;
   /** `--snapshot-threshold`: take a snapshot after this many applied entries (undefined: the driver's default). */
   readonly snapshotThresholdEntries: number | undefined;
+  /** `--leave-on-exit`: remove this node from the configuration before it exits (it goes away for good). */
+  readonly leaveOnExit: boolean;
+  /** `--reset`: wipe this node's data before starting (a removed node rejoining as new). */
+  readonly reset: boolean;
+  /** `--evict-nonvoter-after`: the leader removes a non-voter unreachable this long, in ms (undefined: never). */
+  readonly evictNonVoterAfterMs: number | undefined;
   /** Positional arguments: application modules to load. */
   readonly modules: readonly string[];
 }
@@ -72,6 +79,9 @@ const OPTIONS = {
   ntp: { type: "string" },
   "strict-time": { type: "boolean" },
   "time-grace": { type: "string" },
+  "leave-on-exit": { type: "boolean" },
+  reset: { type: "boolean" },
+  "evict-nonvoter-after": { type: "string" },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -94,6 +104,7 @@ const NEEDS: Record<ValueOption, string> = {
   "snapshot-threshold": "a positive number of log entries",
   ntp: "NTP servers host[:port],…",
   "time-grace": "a number of seconds (0 to 3600)",
+  "evict-nonvoter-after": "a duration such as 10m, 1h or 90s (at least 1s)",
 };
 
 /** Flags whose value may itself start with '-' (written `-d=-x`); the others' never can. */
@@ -246,7 +257,21 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
     snapshotThresholdEntries = Number(threshold);
   }
 
+  let evictNonVoterAfterMs: number | undefined;
+  const evict = v["evict-nonvoter-after"];
+  if (evict !== undefined) {
+    const ms = parseGoDuration(evict);
+    // At least a second: shorter is a blip on the network, not a dead node; at most what a timer can wait.
+    if (typeof ms === "string" || ms < 1000 || ms > 2 ** 31 - 1) {
+      return fail(`${spelled("evict-nonvoter-after", "--evict-nonvoter-after")} needs ${NEEDS["evict-nonvoter-after"]}, got '${evict}'`);
+    }
+    evictNonVoterAfterMs = Math.round(ms);
+  }
+
   const on = given.switches;
+  if (on.reset && v.restore !== undefined) {
+    return fail(`${spelled("reset", "--reset")} cannot be used with --restore: --restore needs a node directory that does not exist`);
+  }
   const time = timeOptions(given);
   if (typeof time === "string") return fail(time);
   return {
@@ -273,6 +298,9 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       tryErrors: on["try-errors"] ?? false,
       proxy: on.proxy ?? false,
       snapshotThresholdEntries,
+      leaveOnExit: on["leave-on-exit"] ?? false,
+      reset: on.reset ?? false,
+      evictNonVoterAfterMs,
       modules: given.positionals,
     },
   };

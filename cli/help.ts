@@ -12,6 +12,10 @@ Basic options:
   -j addr          : leader address of a cluster to join
   -l level         : log level  (default: info) [debug,verb,info,warn,silent]
   --nonvoter       : join the cluster as a non-voting member
+  --leave-on-exit  : on SIGTERM/SHUTDOWN, remove this node from the cluster
+                     before exiting (for a node going away for good)
+  --reset          : wipe this node's data directory first: how a node that
+                     was removed from its cluster may start again (with -j)
 
 Security options:
   --tls-cert path  : path to TLS certificate (PEM); clients and peers use TLS
@@ -50,6 +54,9 @@ Advanced options:
                      also after 8 MiB of applied commands (or as many as
                      the state's size, up to 32 MiB), and every 2 minutes
                      when anything was applied.
+  --evict-nonvoter-after d
+                   : the leader removes a non-voter it has not heard from
+                     for this long, a Go duration such as 10m (default: never)
   --restore path   : restore a raft machine from a snapshot file. This will
                      start a brand new single-node cluster using the snapshot as
                      initial data. The other nodes must be re-joined. This

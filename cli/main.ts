@@ -75,6 +75,10 @@ export async function runNode(input: App<unknown>, argv: readonly string[], prog
   const node = started.node;
   await Promise.race([stopRequested, node.stopped]);
   await node.stop();
+  if (node.failure) {
+    log.warn(`stopped: ${node.failure.message}`);
+    return 1;
+  }
   log.info("bye");
   return 0;
 }

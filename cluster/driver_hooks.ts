@@ -7,6 +7,7 @@ import type { App } from "../api/app.ts";
 import type { ReplicatedMachine } from "../machine/machine.ts";
 import type { RoleKind } from "../raft/core/types.ts";
 import type { Applier } from "../raft/driver.ts";
+import { ProgressLog } from "../raft/progress_log.ts";
 import { callHook } from "./app_hooks.ts";
 import type { NodeLogger, RoleLetter } from "./logger.ts";
 
@@ -21,7 +22,20 @@ export function machineApplier(machine: ReplicatedMachine<unknown>, log: NodeLog
     },
     snapshot: () => machine.snapshotChunks(),
     restore: (bytes) => machine.restore(bytes),
-    restoreChunks: (chunks) => machine.restoreChunks(chunks),
+    // Nodes restore from their stored snapshot as it is read: progress counts the bytes the machine took.
+    restoreChunks: async (chunks) => {
+      const progress = new ProgressLog((line) => log.info(line), "restoring the machine from a snapshot");
+      let taken = 0;
+      async function* counted(): AsyncIterable<Uint8Array> {
+        for await (const chunk of chunks) {
+          taken += chunk.byteLength;
+          progress.set(taken);
+          yield chunk;
+        }
+      }
+      await machine.restoreChunks(counted());
+      progress.finish();
+    },
     snapshotHeader: () => ({ time: Number(machine.timeNs / 1_000_000n), seed: "" }),
   };
 }

@@ -4,7 +4,7 @@
  * (files older versions left readable by others are tightened, with a
  * warning), then the stable store, the log and the snapshot store; `--restore` imports a snapshot as a new one-node cluster.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import type { MembershipConfig } from "../raft/core/types.ts";
 import { type DirLock, lockDirectory } from "../raft/storage/dir_lock.ts";
@@ -31,11 +31,12 @@ export interface NodeStorage {
 
 export async function openNodeStorage(
   dir: string,
-  options: { readonly nosync: boolean; readonly restoring: boolean; readonly log: Logger; readonly logIO?: FileIO },
+  options: { readonly nosync: boolean; readonly restoring: boolean; readonly reset: boolean; readonly log: Logger; readonly logIO?: FileIO },
 ): Promise<NodeStorage> {
   // This process owns the directory before anything in it is read (see raft/storage/dir_lock.ts).
   const lock: DirLock = await lockDirectory(dir);
   try {
+    if (options.reset) wipeNodeDirectory(dir, options.log);
     const existed = existsSync(path.join(dir, "stable.json"));
     const loosened = await makeOwnerOnly(dir);
     if (loosened.length > 0) {
@@ -72,6 +73,13 @@ export async function openNodeStorage(
 /** The Raft log's directory in a node directory. */
 export function logDirOf(nodeDir: string): string {
   return path.join(nodeDir, "log");
+}
+
+/** `--reset`: everything in the node's directory goes, but the lock this process holds. */
+function wipeNodeDirectory(dir: string, log: Logger): void {
+  const entries = readdirSync(dir).filter((name) => name !== "lock" && !name.startsWith("lock."));
+  for (const name of entries) rmSync(path.join(dir, name), { recursive: true, force: true });
+  log.info(entries.length > 0 ? `--reset: wiped this node's data in ${dir}` : `--reset: ${dir} held no data`);
 }
 
 /** Stores the snapshot in `file` as the state of a new one-node cluster of `self`. */

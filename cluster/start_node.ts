@@ -24,7 +24,12 @@ import { AuthThrottle } from "../server/auth_throttle.ts";
 import { callHook, connectionOpened } from "./app_hooks.ts";
 import { wireCommands } from "./command_wiring.ts";
 import { machineApplier, roleReporter } from "./driver_hooks.ts";
+import { startCatchUpProgress } from "./catch_up_progress.ts";
+import { handOverLeadership, leaveCluster, proposeAcrossHandover } from "./graceful_stop.ts";
 import { joinCluster } from "./join.ts";
+import { MembershipGuard } from "./membership_guard.ts";
+import { MembershipRecordFile, removedMessage } from "./membership_record.ts";
+import { startNonVoterEviction } from "./nonvoter_eviction.ts";
 import type { NodeLogger } from "./logger.ts";
 import { importRestoreSnapshot, logDirOf, type NodeStorage, openNodeStorage } from "./node_storage.ts";
 import { ServiceHost } from "./service_host.ts";
@@ -64,12 +69,20 @@ export interface ClusterNodeOptions {
   readonly snapshotThresholdEntries: number | undefined;
   /** Where the TICKs' time comes from (host clock, or NTP servers with a start-up policy). */
   readonly time: TimeSourceOptions;
+  /** On stop, have the leader remove this node from the configuration first. */
+  readonly leaveOnExit: boolean;
+  /** Wipe the node's directory before opening it. */
+  readonly reset: boolean;
+  /** As leader, remove a non-voter silent this long, in ms (undefined: never). */
+  readonly evictNonVoterAfterMs: number | undefined;
 }
 
 export interface RunningClusterNode {
   readonly port: number;
-  /** Resolves when the node has stopped (SHUTDOWN or stop()). */
+  /** Resolves when the node has stopped (SHUTDOWN, stop(), or on its own: removed, refused). */
   readonly stopped: Promise<void>;
+  /** Why the node stopped on its own when it should not have (the process should exit non-zero), else undefined. */
+  readonly failure: Error | undefined;
   stop(): Promise<void>;
 }
 
@@ -79,6 +92,10 @@ const TICK_INTERVAL_MS = 200;
 const MAX_WRITES_PER_ENTRY = 256;
 /** How long stop() lets clients finish before cutting them. */
 const STOP_GRACE_MS = 5_000;
+/** How long a stopping leader tries to hand leadership over (a transfer is abandoned after an election timeout, then retried). */
+const HANDOVER_TIMEOUT_MS = 3_000;
+/** How long a stopping node with --leave-on-exit tries to have itself removed. */
+const LEAVE_TIMEOUT_MS = 5_000;
 
 export async function startClusterNode(app: App<unknown>, options: ClusterNodeOptions, log: NodeLogger): Promise<RunningClusterNode> {
   const appVersion = app.version ?? "0.0.0";
@@ -88,6 +105,7 @@ export async function startClusterNode(app: App<unknown>, options: ClusterNodeOp
   const storage = await openNodeStorage(path.join(options.dataDir, app.name, String(options.nodeId)), {
     nosync: options.nosync,
     restoring: options.restorePath !== undefined,
+    reset: options.reset,
     log,
     logIO: metrics.observeFileIO(nodeFileIO),
   });
@@ -116,6 +134,18 @@ async function startOnStorage(
   metrics: NodeMetrics,
 ): Promise<RunningClusterNode> {
   const nodeId = options.nodeId;
+  const membership = MembershipRecordFile.open(storage.dir, options.nosync);
+  const removal = membership.record.selfRemoved;
+  if (removal) throw new Error(removedMessage(nodeId, removal, storage.dir));
+  let failure: Error | undefined;
+  const guard = new MembershipGuard(membership, nodeId, storage.dir, log, {
+    onRemoved: (message) => {
+      if (stopping) return log.info(`node ${nodeId} is no longer a member of the cluster`);
+      log.warn(`${message}; stopping`);
+      void stop();
+    },
+    dropPeer: (id) => transport.dropIncoming(id, `node ${id} was removed`),
+  });
   const advertise = advertisedAddress(options, server.port, log);
   const self: MembershipConfig = { members: [{ id: nodeId, address: advertise, voter: true }] };
   const { initialConfig, joining } = startingMembership(storage, options, self, log);
@@ -136,7 +166,10 @@ async function startOnStorage(
     snapshotThresholdEntries: options.snapshotThresholdEntries,
     applier: metrics.observeApplier(machineApplier(machine, log)),
     onStateChange: roleReporter(app, log),
-    onApplied: (applied) => progress.onApplied(applied),
+    onApplied: (applied) => {
+      progress.onApplied(applied);
+      guard.applied(driver.status, applied);
+    },
   });
   // One brake on guessing for both doors to the secret: AUTH and the peer handshake.
   const authThrottle = new AuthThrottle();
@@ -149,6 +182,8 @@ async function startOnStorage(
     log,
     onMessage: (message) => driver.receive(message),
     onSnapshot: (message, data) => driver.receiveSnapshot(message, data),
+    admit: (peerId) => guard.admit(driver.status, peerId),
+    onRefused: (peerId, reason) => guard.refused(driver.status, peerId, reason),
   });
 
   let stopping: Promise<void> | undefined;
@@ -178,7 +213,8 @@ async function startOnStorage(
       ? new LeaderProxy({ status: driver.status, leaderAddress: () => driver.leaderAddress(), tls, password: options.auth, log })
       : undefined,
   };
-  const batcher = new WriteBatcher(async (payload) => (await driver.propose(payload)) as unknown[], MAX_WRITES_PER_ENTRY);
+  const propose = proposeAcrossHandover(driver, HANDOVER_TIMEOUT_MS);
+  const batcher = new WriteBatcher(async (payload) => (await propose(payload)) as unknown[], MAX_WRITES_PER_ENTRY);
   const commands = wireCommands(table, context, batcher, {
     password: options.auth,
     authThrottle,
@@ -218,6 +254,12 @@ async function startOnStorage(
     },
   });
   driver.start(transport);
+  // A member that applied this node's removal while it was away refuses it: hear so now, not at the next election.
+  if (storage.existed) transport.connectAll();
+  const stopCatchUpProgress = startCatchUpProgress(driver, log);
+  const stopEviction = options.evictNonVoterAfterMs === undefined
+    ? () => {}
+    : startNonVoterEviction(driver, () => transport.stats().received, options.evictNonVoterAfterMs, log);
   time.start();
   const ticks = new TickProposer({
     intervalMs: TICK_INTERVAL_MS,
@@ -239,12 +281,26 @@ async function startOnStorage(
       log,
       done: () => stopping !== undefined || driver.status.config.members.some((m) => m.id === nodeId),
       hintLeader: (address) => driver.hintLeader(address),
+      refused: (reason) => {
+        failure = new Error(reason);
+        log.warn(`cannot join: ${reason}`);
+        void stop();
+      },
     });
   }
 
   function stop(): Promise<void> {
     stopping ??= (async () => {
       ticks.stop();
+      stopEviction();
+      stopCatchUpProgress();
+      // Clients and peers are still served: the new leader's votes and
+      // appends reach this node, and writes sent here are redirected to it.
+      await handOverLeadership(driver, log, HANDOVER_TIMEOUT_MS);
+      if (options.leaveOnExit && failure === undefined) {
+        const left = await leaveCluster(driver, log, { tls, password: options.auth, timeoutMs: LEAVE_TIMEOUT_MS });
+        if (left) guard.left(driver.status);
+      }
       time.stop();
       // In-flight writes finish (the driver still runs) and get their replies.
       // server.close() resolves only once every accepted socket is gone, peer
@@ -257,6 +313,7 @@ async function startOnStorage(
       await transport.close();
       services.closeAll();
       await serverClosed;
+      await guard.flushed();
       await storage.close();
       callHook(log, "stateChange", () => app.stateChange?.("shutdown"));
       log.info("node stopped");
@@ -265,7 +322,14 @@ async function startOnStorage(
     return stopping;
   }
 
-  return { port: server.port, stopped, stop };
+  return {
+    port: server.port,
+    stopped,
+    stop,
+    get failure() {
+      return failure;
+    },
+  };
 }
 
 function announce(app: App<unknown>, appVersion: string, options: ClusterNodeOptions, log: NodeLogger): void {

@@ -8,6 +8,7 @@
  *   OutcomeUnknownError   -TRYAGAIN write outcome unknown: <reason>; it may or may not have been applied
  *   WriteDroppedError     -TRYAGAIN write not applied: log slot <n> was taken by a new leader; safe to retry
  *   ShutdownError         -SHUTDOWN node is shutting down
+ *   LeadershipTransferError  -TRYAGAIN leadership is being transferred to <id>; retry shortly
  *
  * Anything else keeps its message, and the reply writer adds `ERR ` unless
  * it starts with a code: NodeStoppedError's (`-ERR storage failure, node
@@ -15,7 +16,7 @@
  * membership change's.
  */
 import { asError } from "../api/errors.ts";
-import { NotLeaderError, OutcomeUnknownError, ShutdownError, WriteDroppedError } from "../raft/errors.ts";
+import { LeadershipTransferError, NotLeaderError, OutcomeUnknownError, ShutdownError, WriteDroppedError } from "../raft/errors.ts";
 import type { ReplyValue } from "../api/reply.ts";
 import type { Client } from "../server/client_connection.ts";
 import type { NodeContext } from "./node_context.ts";
@@ -42,6 +43,7 @@ export function toClientError(error: unknown, options: ClientErrorOptions): Erro
     return new Error(`TRYAGAIN write not applied: log slot ${error.index} was taken by a new leader; safe to retry`);
   }
   if (error instanceof ShutdownError) return new Error("SHUTDOWN node is shutting down");
+  if (error instanceof LeadershipTransferError) return new Error(`TRYAGAIN ${error.message}; retry shortly`);
   return asError(error);
 }
 

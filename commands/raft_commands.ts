@@ -32,12 +32,29 @@ const HELP = [
   "RAFT HELP",
 ];
 
+/** The error code of a duplicate id refusal, as `-j` recognizes it. */
+export const DUPLICATE_ID_CODE = "DUPLICATEID";
+
 const wrongArity = () => new Error("wrong number of arguments, try RAFT HELP");
 const STATE_NAMES = { follower: "Follower", preCandidate: "Candidate", candidate: "Candidate", leader: "Leader" } as const;
 
 function parseId(text: string): number | Error {
   const id = parseNodeId(text);
   return typeof id === "number" ? id : new Error(`invalid server id '${text}': must be a positive integer`);
+}
+
+/**
+ * A RAFT SERVER ADD of an id the configuration holds already, otherwise:
+ * another address is another node claiming the id (a `-j` joiner stops on
+ * this reply, see cluster/join.ts); the same address is a change of role.
+ */
+function duplicateIdError(id: number, existing: { address: string; voter: boolean }, address: string): Error {
+  if (existing.address !== address) {
+    return new Error(`${DUPLICATE_ID_CODE} node id ${id} is already in the cluster at ${existing.address}, not ${address}: ` +
+      `two nodes cannot share an id; remove node ${id} first, or use another id`);
+  }
+  const role = existing.voter ? "voter" : "nonvoter";
+  return new Error(`server ${id} is already a member at ${existing.address} as a ${role}; use RAFT SERVER ${existing.voter ? "DEMOTE" : "PROMOTE"}`);
 }
 
 function snapshotReply(info: SnapshotInfo): ReplyValue {
@@ -166,7 +183,7 @@ export function raftCommand(node: NodeContext): CommandSpec {
       if (id instanceof Error) return id;
       const existing = node.driver.status.config.members.find((m) => m.id === id);
       if (existing && existing.address === args[2] && existing.voter === (args.length === 3)) return true;
-      if (existing) return new Error(`server ${id} is already a member at ${existing.address}; remove it first`);
+      if (existing) return duplicateIdError(id, existing, args[2]);
       change = args.length === 4 ? { type: "addLearner", id, address: args[2] } : { type: "addVoter", id, address: args[2] };
     } else if (sub === "remove" || sub === "promote" || sub === "demote") {
       if (args.length !== 2) return wrongArity();

@@ -19,7 +19,7 @@ import type { DriverTransport } from "./driver_seams.ts";
 import { type DriverOptions, resolveDriverOptions, type ResolvedDriverOptions } from "./driver_options.ts";
 import { type RaftStatus, statusView } from "./driver_status.ts";
 import { loadDurableState } from "./durable_state.ts";
-import { NodeStoppedError, NotLeaderError, OutcomeUnknownError, ShutdownError } from "./errors.ts";
+import { NodeStoppedError, NotLeaderError, OutcomeUnknownError, refusalError, ShutdownError } from "./errors.ts";
 import { MachineFeed } from "./machine_feed.ts";
 import { OutageRecovery } from "./outage_recovery.ts";
 import { PeerBook } from "./peer_book.ts";
@@ -156,7 +156,7 @@ export class RaftDriver {
     if (this.#fatal) return Promise.reject(this.#fatal);
     if (!result.accepted) {
       if (result.reason === "notLeader") return Promise.reject(this.#notLeader());
-      return Promise.reject(new Error(result.message));
+      return Promise.reject(refusalError(result.reason, result.message));
     }
     this.#kick();
     return this.#proposals.add(result.index, result.term);

@@ -290,7 +290,11 @@ export class ClientConnection implements Client {
   }
 
   #updateReading(): void {
-    const paused = this.#closing || this.#writeBlocked || this.#pending.length >= this.#maxPending;
+    // Once this side has ended, input is read and dropped (#onData ignores
+    // it): a paused socket never sees the peer's end on Deno, so it would
+    // not close until the server's stop grace ran out.
+    const ended = this.#closing && this.#pending.length === 0;
+    const paused = !ended && (this.#closing || this.#writeBlocked || this.#pending.length >= this.#maxPending);
     if (paused && !this.#socket.isPaused()) this.#socket.pause();
     else if (!paused && this.#socket.isPaused()) this.#socket.resume();
   }

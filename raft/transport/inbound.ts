@@ -40,6 +40,8 @@ export interface InboundContext {
   readonly log: Logger;
   readonly onMessage: (message: Message) => void;
   readonly onSnapshot: SnapshotHandler;
+  /** Asked once the peer has authenticated: a reason to refuse it, or undefined. */
+  readonly admit?: (peerId: number, peerAddress: string) => string | undefined;
   /** The peer authenticated: learn its address. */
   readonly onAuthenticated: (conn: InboundConnection) => void;
   /** The connection ended (for bookkeeping). */
@@ -189,6 +191,8 @@ export class InboundConnection {
       return this.#refuse("authentication failed: the dialer does not know this cluster secret (--auth)");
     }
     guard?.succeeded(host);
+    const refusal = this.#ctx.admit?.(this.#hello!.senderId, this.#hello!.senderAddress);
+    if (refusal !== undefined) return this.#refuse(refusal);
     clearTimeout(this.#timer);
     this.#stage = "open";
     this.#conn.maxFrameBytes = this.#ctx.maxFrameBytes;

@@ -101,6 +101,15 @@ export class PeerTransport {
   }
 
   /**
+   * Connects to every peer in the address book now, before there is
+   * anything to send, so that a peer that refuses this node says so at once.
+   */
+  connectAll(): void {
+    if (this.#closed) return;
+    for (const id of this.#book.keys()) this.#link(id)?.connect();
+  }
+
+  /**
    * Queues messages for their targets (`message.to`) and returns at once;
    * each peer's queue goes out in one write as soon as its connection can
    * take it. Never blocks, never throws: messages for an unknown peer, or
@@ -210,6 +219,7 @@ export class PeerTransport {
         this.#o.onMessage(message);
       },
       onSnapshot: this.#o.onSnapshot,
+      admit: this.#o.admit,
       onAuthenticated: (c) => this.#authenticated(c),
       onClosed: (c) => {
         this.#inbound.delete(c);
@@ -231,6 +241,11 @@ export class PeerTransport {
     this.#inboundByPeer.set(id, conn);
     // A peer dials again when it restarted or lost its connection: the old one is dead.
     older?.close(`node ${id} connected again`);
+  }
+
+  /** Closes the connections peer `id` opened to this node (it will have to dial, and pass `admit`, again). */
+  dropIncoming(id: number, reason: string): void {
+    for (const conn of this.#inbound) if (conn.peerId === id) conn.close(reason);
   }
 
   /** Per-peer counters and connection state. */

@@ -41,6 +41,13 @@ export interface PeerTransportOptions {
    * learns the outcome.
    */
   readonly onSnapshot: (message: SnapshotMessage, data: AsyncIterable<Uint8Array>) => Promise<void>;
+  /**
+   * Asked once a peer has authenticated: a reason to refuse its connection
+   * (sent to it, and logged on both sides), or undefined to accept it.
+   */
+  readonly admit?: (peerId: number, peerAddress: string) => string | undefined;
+  /** Called when a peer refused a connection this node dialed, with its reason. */
+  readonly onRefused?: (peerId: number, reason: string) => void;
   /** Most messages waiting per peer; more are dropped (and counted). Default 4096. */
   readonly maxQueuedMessages?: number;
   /** Largest frame (type + payload) sent or accepted, in bytes. Default 64 MiB. */
@@ -62,9 +69,13 @@ export interface PeerTransportOptions {
 }
 
 /** Options with every default filled in. */
+/** The options that stay optional once resolved (no default). */
+type Unset = "secret" | "tls" | "guard" | "admit" | "onRefused";
+
 export type ResolvedTransportOptions =
-  & Omit<PeerTransportOptions, "secret" | "tls" | "guard">
-  & Required<Omit<PeerTransportOptions, "secret" | "tls" | "guard">>
+  & Omit<PeerTransportOptions, Unset>
+  & Required<Omit<PeerTransportOptions, Unset>>
+  & Pick<PeerTransportOptions, "admit" | "onRefused">
   & { readonly secret: string | undefined; readonly tls: PeerTls | undefined; readonly guard: AuthGuard | undefined };
 
 const DEFAULTS = {

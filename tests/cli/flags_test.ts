@@ -2,6 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseFlags } from "../../cli/flags.ts";
+import { helpText } from "../../cli/help.ts";
 import { parseHostPort } from "../../api/host_port.ts";
 import { formatLogLine } from "../../cluster/logger.ts";
 import { UHAHA_VERSION } from "../../api/version.ts";
@@ -43,6 +44,31 @@ describe("flags", () => {
     assert.deepEqual(flags.modules, ["app.ts"]);
     assert.equal(flagsOf(["-j", "127.0.0.1:1"]).join, "127.0.0.1:1");
     assert.equal(flagsOf(["--restore", "snap.gz"]).restorePath, "snap.gz");
+  });
+
+  test("--leave-on-exit, --reset and --evict-nonvoter-after (a Go duration)", () => {
+    const flags = flagsOf(["--leave-on-exit", "--reset", "--evict-nonvoter-after", "1h2m30s"]);
+    assert.ok(flags.leaveOnExit && flags.reset);
+    assert.equal(flags.evictNonVoterAfterMs, 3_750_000);
+    assert.equal(flagsOf(["-evict-nonvoter-after=10m"]).evictNonVoterAfterMs, 600_000);
+    assert.equal(flagsOf(["--evict-nonvoter-after", "1.5s"]).evictNonVoterAfterMs, 1_500);
+    const defaults = flagsOf([]);
+    assert.deepEqual([defaults.leaveOnExit, defaults.reset, defaults.evictNonVoterAfterMs], [false, false, undefined]);
+    const needs = "--evict-nonvoter-after needs a duration such as 10m, 1h or 90s (at least 1s)";
+    for (const bad of ["10", "10x", "500ms", "-1s", "", "1h-2m", "1000000h"]) {
+      const result = parseFlags([`--evict-nonvoter-after=${bad}`]);
+      assert.ok(!result.ok && result.error === `${needs}, got '${bad}'`, `${bad}: ${JSON.stringify(result)}`);
+    }
+    const both = parseFlags(["--reset", "--restore", "s.gz"]);
+    assert.ok(!both.ok && both.error === "--reset cannot be used with --restore: --restore needs a node directory that does not exist");
+  });
+
+  test("-h and the README's flag table list the operability flags", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    for (const flag of ["--leave-on-exit", "--reset", "--evict-nonvoter-after"]) {
+      assert.match(helpText("uhaha"), new RegExp(`^  ${flag} `, "m"), `-h lacks ${flag}`);
+      assert.match(readme, new RegExp(`^\\| \`${flag}[ \`]`, "m"), `the README's flag table lacks ${flag}`);
+    }
   });
 
   test("IPv6 addresses in brackets", () => {

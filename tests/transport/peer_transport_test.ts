@@ -223,6 +223,27 @@ describe("PeerTransport", () => {
     assert.equal(b.received.length, 0);
   });
 
+  test("admit refuses an authenticated peer with a reason it hears; dropIncoming makes it dial again; connectAll dials idle links", async () => {
+    let refuse = false;
+    const a = await start(1, { transport: { admit: (peerId) => refuse && peerId === 2 ? "node 2 was removed" : undefined } });
+    const refusals: string[] = [];
+    const b = await start(2, { transport: { onRefused: (peerId, reason) => refusals.push(`${peerId}: ${reason}`) } });
+    b.transport.setPeers(new Map([[1, a.address]]));
+    b.transport.connectAll(); // nothing to send yet: it dials anyway
+    await waitFor("b's idle link to connect", () => b.transport.stats().peers.get(1)?.connected);
+    assert.equal(a.transport.stats().incoming, 1);
+    refuse = true;
+    b.transport.send([numbered(2, 1, 0)]);
+    await waitFor("the message over the connection admitted before", () => a.received.length === 1);
+    a.transport.dropIncoming(2, "node 2 was removed");
+    await waitFor("b to see its connection go", () => !b.transport.stats().peers.get(1)?.connected);
+    b.transport.send([numbered(2, 1, 1)]);
+    await waitFor("b to be refused", () => refusals.length > 0);
+    assert.deepEqual(refusals, ["1: refused by the peer: node 2 was removed"]);
+    assert.equal(a.received.length, 1, "nothing from a refused peer");
+    assert.ok(a.log.lines.some((l) => l.includes("refused peer connection from node 2") && l.includes("node 2 was removed")));
+  });
+
   test("a joining node learns a peer's address from its handshake", async () => {
     const [a, b] = [await start(1), await start(2)];
     a.transport.setPeers(new Map([[2, b.address]]));
