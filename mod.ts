@@ -21,6 +21,27 @@
  * };
  * await main(app); // takes uhaha's flags; runs until SIGINT, SIGTERM or SHUTDOWN
  * ```
+ *
+ * @example A replicated Deno KV: an app with `kv: true` gets `m.kv`
+ * ```ts
+ * // Deno.Kv's methods, synchronous: get, getMany, list, set, delete, atomic().
+ * // Writes belong in write commands (a read command that writes gets an
+ * // error); versionstamps derive from the Raft log position and expireIn
+ * // from machine time, so every replica holds the same entries. The store
+ * // is snapshotted with the app's data (examples/kv.ts serves it over RESP).
+ * import { type App, KvU64 } from "./mod.ts";
+ *
+ * const visits: App<null> = {
+ *   name: "visits",
+ *   kv: true,
+ *   initialData: () => null,
+ *   jsonSnapshots: true,
+ *   commands: {
+ *     visit: { kind: "write", run: (m, args) => m.kv.atomic().sum(["visits", args[1]], 1n).commit().ok ? "OK" : null },
+ *     visits: { kind: "read", run: (m, args) => String((m.kv.get<KvU64>(["visits", args[1]]).value ?? new KvU64(0n)).value) },
+ *   },
+ * };
+ * ```
  * @module
  */
 import type { App } from "./api/app.ts";
@@ -56,6 +77,23 @@ export {
 } from "./api/reply.ts";
 export { NotLeaderError, OutcomeUnknownError, WriteDroppedError } from "./raft/errors.ts";
 export { UHAHA_VERSION } from "./api/version.ts";
+/** The store's value type for sum/min/max counters (Deno.KvU64's twin), and its API types. */
+export { KvU64 } from "./store/kv_u64.ts";
+export type { SyncKv as MachineKv } from "./store/sync_kv.ts";
+export type {
+  AtomicCheck,
+  KvCommitError,
+  KvCommitResult,
+  KvEntry,
+  KvEntryMaybe,
+  KvKey,
+  KvKeyPart,
+  KvConsistencyLevel,
+  KvListOptions,
+  KvListSelector,
+  KvReadOptions,
+  KvSetKey,
+} from "./store/types.ts";
 /** Redis-style glob matching (`*`, `?`, `[a-z]`, `\x`), for commands that take patterns, as kvdb's KEYS does. */
 export { globMatch } from "./api/glob.ts";
 

@@ -3,6 +3,7 @@
  * commands and its hooks; the framework replicates it.
  */
 import type { ReplyValue } from "./reply.ts";
+import type { SyncKv } from "../store/sync_kv.ts";
 
 /** Deterministic random numbers inside the machine (PCG, seeded from the log). */
 export interface Rand {
@@ -35,6 +36,13 @@ export interface Machine<D> {
   readonly rand: Rand;
   /** The command's arguments as bytes, name first (binary-safe). */
   readonly rawArgs: readonly Uint8Array[];
+  /**
+   * The app's replicated Deno-KV-compatible store (an App with `kv: true`):
+   * Deno.Kv's methods, synchronous. Writes (set, delete, atomic commits)
+   * only in write commands and tick; versionstamps come from the log
+   * position, expiry from machine time. Throws if the app has no store.
+   */
+  readonly kv: SyncKv;
 }
 
 /** What an intermediate (connection-level) command sees: no data, but the connection. */
@@ -198,6 +206,11 @@ export interface AppDefinition<D> {
    * runs for any command no other entry names.
    */
   readonly commands: { readonly [name: string]: Command<D> };
+  /**
+   * Gives commands `m.kv`, a Deno-KV-compatible store replicated with the
+   * data and snapshotted with it (default false).
+   */
+  readonly kv?: boolean;
   /** Runs in the machine on every TICK (every 200 ms of leader time), like a write. */
   readonly tick?: (m: Machine<D>) => void;
   /**
@@ -255,9 +268,12 @@ export interface ServiceConnection {
 /** What a service can do with the node. */
 export interface ServiceApi {
   /**
-   * Runs a command as an authenticated client of this node would: writes go
-   * through the log (and redirect with MOVED on a follower), reads are
-   * linearizable. Resolves with the reply (errors as Error values).
+   * Runs a command as a client of this node would: writes go through the
+   * log (and redirect with MOVED on a follower), reads are linearizable.
+   * Resolves with the reply (errors as Error values). The service's
+   * connection is one client: on a node with `--auth` it answers NOAUTH
+   * until `send(["AUTH", password])` succeeded on that connection (a wrong
+   * password is slowed like any client's).
    */
   send(args: readonly (string | Uint8Array)[]): Promise<ReplyValue>;
   /** The Raft state, as RAFT INFO reports it. */

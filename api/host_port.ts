@@ -29,3 +29,12 @@ export function parseHostPort(text: string): HostPort | string {
 export function formatHostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+/**
+ * True for a host only this machine can reach: `localhost`, 127.0.0.0/8,
+ * `::1`. "" (every interface) is not.
+ * @example isLoopbackHost("127.0.0.2"); // true
+ */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}

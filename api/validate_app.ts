@@ -31,6 +31,7 @@ export function validateApp(value: unknown): string | undefined {
   if (typeof app.name !== "string" || !/^[A-Za-z0-9._-]+$/.test(app.name)) return "App.name must be a string of letters, digits, '.', '_' or '-'";
   if (typeof app.initialData !== "function") return "App.initialData must be a function";
   if (typeof app.commands !== "object" || app.commands === null) return "App.commands must be an object";
+  if (app.kv !== undefined && typeof app.kv !== "boolean") return "App.kv must be true or false (true gives commands m.kv, the replicated store)";
   const customSnapshots = typeof app.snapshot === "function" && typeof app.restore === "function";
   if (app.jsonSnapshots === true && (app.snapshot !== undefined || app.restore !== undefined)) {
     return "App has jsonSnapshots: true and its own snapshot/restore: choose one";

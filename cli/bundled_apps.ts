@@ -1,6 +1,6 @@
 /**
- * The examples built into the `uhaha` command: `uhaha kvdb`, `uhaha ticket`
- * and `uhaha timeseries` run examples/<name>.ts with no file present (the
+ * The examples built into the `uhaha` command: `uhaha kvdb`, `uhaha kv`,
+ * `uhaha ticket` and `uhaha timeseries` run examples/<name>.ts with no file present (the
  * executable carries them in its bundle, as it carries the framework), and
  * `uhaha` with no app runs kvdb, as `npm start` does. An argument with no
  * "." and no "/" is an app's name; anything else is a module file.
@@ -17,6 +17,10 @@ export const BUNDLED_APPS: Readonly<Record<string, BundledApp>> = {
   kvdb: {
     load: () => import("../examples/kvdb.ts"),
     summary: "a Redis-like key-value store with expiry and HTTP (the default)",
+  },
+  kv: {
+    load: () => import("../examples/kv.ts"),
+    summary: "a replicated Deno KV: KV.SET/GET/DELETE/LIST/ATOMIC with JSON keys and values",
   },
   ticket: {
     load: () => import("../examples/ticket.ts"),

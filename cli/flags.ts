@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { isLogLevel, type LogLevel } from "../cluster/logger.ts";
 import { type HostPort, parseHostPort } from "../api/host_port.ts";
 import { MAX_NODE_ID, parseNodeId } from "../api/node_id.ts";
+import { parseGoDuration } from "../api/go_duration.ts";
 import { DEFAULT_NTP_SERVERS, parseNtpServers } from "../time/sntp_client.ts";
 import { DEFAULT_TIME_GRACE_MS, type TimeSourceOptions } from "../time/time_source.ts";
 import type { NodeLimits } from "../cluster/node_limits.ts";
@@ -25,6 +26,8 @@ export interface NodeFlags {
   readonly logLevel: LogLevel;
   readonly tlsCertPath: string | undefined;
   readonly tlsKeyPath: string | undefined;
+  /** `--tls-ca`: certificates peers verify each other with (needs --tls-cert). */
+  readonly tlsCaPath: string | undefined;
   /** `--auth`: shared secret for clients and peers. */
   readonly auth: string | undefined;
   /** `--advertise`: the address other nodes and redirected clients use. */
@@ -38,8 +41,16 @@ export interface NodeFlags {
   readonly nonVoter: boolean;
   /** `--try-errors`: redirect with `-TRY addr` instead of `-MOVED 0 addr`. */
   readonly tryErrors: boolean;
+  /** `--proxy`: a follower forwards commands that need the leader to it instead of redirecting. */
+  readonly proxy: boolean;
   /** `--snapshot-threshold`: take a snapshot after this many applied entries (undefined: the driver's default). */
   readonly snapshotThresholdEntries: number | undefined;
+  /** `--leave-on-exit`: remove this node from the configuration before it exits (it goes away for good). */
+  readonly leaveOnExit: boolean;
+  /** `--reset`: wipe this node's data before starting (a removed node rejoining as new). */
+  readonly reset: boolean;
+  /** `--evict-nonvoter-after`: the leader removes a non-voter unreachable this long, in ms (undefined: never). */
+  readonly evictNonVoterAfterMs: number | undefined;
   /** `--max-clients`, `--auth-timeout`, `--max-reply-buffer`, `--max-queued-writes`. */
   readonly limits: NodeLimits;
   /** Positional arguments: application modules to load. */
@@ -58,6 +69,7 @@ const OPTIONS = {
   level: { type: "string", short: "l" },
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
+  "tls-ca": { type: "string" },
   auth: { type: "string" },
   advertise: { type: "string" },
   nosync: { type: "boolean" },
@@ -66,10 +78,14 @@ const OPTIONS = {
   restore: { type: "string" },
   nonvoter: { type: "boolean" },
   "try-errors": { type: "boolean" },
+  proxy: { type: "boolean" },
   "snapshot-threshold": { type: "string" },
   ntp: { type: "string" },
   "strict-time": { type: "boolean" },
   "time-grace": { type: "string" },
+  "leave-on-exit": { type: "boolean" },
+  reset: { type: "boolean" },
+  "evict-nonvoter-after": { type: "string" },
   "max-clients": { type: "string" },
   "auth-timeout": { type: "string" },
   "max-reply-buffer": { type: "string" },
@@ -89,17 +105,19 @@ const NEEDS: Record<ValueOption, string> = {
   level: "a log level (debug, verb, info, warn or silent)",
   "tls-cert": "a certificate file",
   "tls-key": "a private key file",
+  "tls-ca": "a CA certificate file",
   auth: "a secret",
   advertise: "an address host:port",
   restore: "a snapshot file",
   "snapshot-threshold": "a positive number of log entries",
   ntp: "NTP servers host[:port],…",
   "time-grace": "a number of seconds (0 to 3600)",
+  "evict-nonvoter-after": "a duration such as 10m, 1h or 90s (at least 1s)",
   ...LIMIT_NEEDS,
 };
 
 /** Flags whose value may itself start with '-' (written `-d=-x`); the others' never can. */
-const FREE_TEXT: ReadonlySet<ValueOption> = new Set(["dir", "tls-cert", "tls-key", "auth", "restore"]);
+const FREE_TEXT: ReadonlySet<ValueOption> = new Set(["dir", "tls-cert", "tls-key", "tls-ca", "auth", "restore"]);
 
 /** The words Go's flag package takes for a boolean flag's `=value` (strconv.ParseBool). */
 const GO_BOOLEANS: Readonly<Record<string, boolean>> = Object.fromEntries([
@@ -229,10 +247,13 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       ? `${spelled("tls-key", "--tls-key")} requires --tls-cert`
       : `${spelled("tls-cert", "--tls-cert")} requires --tls-key`);
   }
+  if (v["tls-ca"] !== undefined && v["tls-cert"] === undefined) {
+    return fail(`${spelled("tls-ca", "--tls-ca")} requires --tls-cert and --tls-key`);
+  }
   if (v.restore !== undefined && v.join !== undefined) {
     return fail(`${spelled("restore", "--restore")} cannot be used with -j: a restore starts a new single-node cluster`);
   }
-  for (const name of ["auth", "dir", "tls-cert", "tls-key", "restore"] as const) {
+  for (const name of ["auth", "dir", "tls-cert", "tls-key", "tls-ca", "restore"] as const) {
     if (v[name] === "") return fail(`${spelled(name, name)} needs ${NEEDS[name]}, got ''`);
   }
 
@@ -245,7 +266,21 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
     snapshotThresholdEntries = Number(threshold);
   }
 
+  let evictNonVoterAfterMs: number | undefined;
+  const evict = v["evict-nonvoter-after"];
+  if (evict !== undefined) {
+    const ms = parseGoDuration(evict);
+    // At least a second: shorter is a blip on the network, not a dead node; at most what a timer can wait.
+    if (typeof ms === "string" || ms < 1000 || ms > 2 ** 31 - 1) {
+      return fail(`${spelled("evict-nonvoter-after", "--evict-nonvoter-after")} needs ${NEEDS["evict-nonvoter-after"]}, got '${evict}'`);
+    }
+    evictNonVoterAfterMs = Math.round(ms);
+  }
+
   const on = given.switches;
+  if (on.reset && v.restore !== undefined) {
+    return fail(`${spelled("reset", "--reset")} cannot be used with --restore: --restore needs a node directory that does not exist`);
+  }
   const time = timeOptions(given);
   if (typeof time === "string") return fail(time);
   const limits = parseLimitFlags(v, (name) => spelled(name, `--${name}`));
@@ -262,6 +297,7 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       logLevel: level,
       tlsCertPath: v["tls-cert"],
       tlsKeyPath: v["tls-key"],
+      tlsCaPath: v["tls-ca"],
       auth: v.auth,
       advertise,
       nosync: on.nosync ?? false,
@@ -271,7 +307,11 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       restorePath: v.restore,
       nonVoter: on.nonvoter ?? false,
       tryErrors: on["try-errors"] ?? false,
+      proxy: on.proxy ?? false,
       snapshotThresholdEntries,
+      leaveOnExit: on["leave-on-exit"] ?? false,
+      reset: on.reset ?? false,
+      evictNonVoterAfterMs,
       limits,
       modules: given.positionals,
     },

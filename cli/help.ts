@@ -12,11 +12,22 @@ Basic options:
   -j addr          : leader address of a cluster to join
   -l level         : log level  (default: info) [debug,verb,info,warn,silent]
   --nonvoter       : join the cluster as a non-voting member
+  --leave-on-exit  : on SIGTERM/SHUTDOWN, remove this node from the cluster
+                     before exiting (for a node going away for good)
+  --reset          : wipe this node's data directory first: how a node that
+                     was removed from its cluster may start again (with -j)
 
 Security options:
-  --tls-cert path  : path to TLS certificate
-  --tls-key path   : path to TLS private key
-  --auth auth      : cluster authorization, shared by all servers and clients
+  --tls-cert path  : path to TLS certificate (PEM); clients and peers use TLS
+  --tls-key path   : path to TLS private key (PEM)
+  --tls-ca path    : CA certificates (PEM) peers verify each other with
+                     (default: the --tls-cert file, and the system roots
+                     for the certificate of a peer dialed). A peer must
+                     present a certificate that chains to it; the one it
+                     is dialed at must also name its address (IP SAN).
+  --auth auth      : cluster authorization, shared by all servers and clients;
+                     wrong passwords from one address are answered later
+                     and later after 10 failures
   --auth-timeout s : with --auth, close connections that have not
                      authenticated within s seconds  (default: 10, 0: never)
 
@@ -36,6 +47,8 @@ Limits (0 turns a limit off; Raft peers are never counted or cut):
 Networking options:
   --advertise addr : advertise address  (default: network bound address)
   --try-errors     : redirect clients with -TRY addr instead of -MOVED 0 addr
+  --proxy          : a follower runs commands that need the leader there and
+                     returns its replies, instead of redirecting (MOVED)
 
 Advanced options:
   --nosync         : turn off syncing data to disk after every write. This leads
@@ -53,8 +66,12 @@ Advanced options:
                      has answered.
   --snapshot-threshold n
                    : take a snapshot after n applied log entries (default 8192);
-                     also after 32 MiB of applied commands, and every 2
-                     minutes when anything was applied.
+                     also after 8 MiB of applied commands (or as many as
+                     the state's size, up to 32 MiB), and every 2 minutes
+                     when anything was applied.
+  --evict-nonvoter-after d
+                   : the leader removes a non-voter it has not heard from
+                     for this long, a Go duration such as 10m (default: never)
   --restore path   : restore a raft machine from a snapshot file. This will
                      start a brand new single-node cluster using the snapshot as
                      initial data. The other nodes must be re-joined. This

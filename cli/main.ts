@@ -33,7 +33,7 @@ export async function runNode(input: App<unknown>, argv: readonly string[], prog
     return 0;
   }
   if (flags.showVersion) {
-    process.stdout.write(`${app.name} version ${app.version ?? "0.0.0"}\n`);
+    process.stdout.write(`${app.name} version ${app.version ?? "0.0.0"}\n${runtimeVersion()}\n`);
     return 0;
   }
   const log = createLogger(flags.logLevel);
@@ -75,8 +75,21 @@ export async function runNode(input: App<unknown>, argv: readonly string[], prog
   const node = started.node;
   await Promise.race([stopRequested, node.stopped]);
   await node.stop();
+  if (node.failure) {
+    log.warn(`stopped: ${node.failure.message}`);
+    return 1;
+  }
   log.info("bye");
   return 0;
+}
+
+/**
+ * The runtime this process runs on, as `-v`'s second line prints it: what
+ * the single executable embeds, or the Node or Deno that runs cli.ts.
+ */
+export function runtimeVersion(): string {
+  const deno = (globalThis as { Deno?: { version: { deno: string } } }).Deno;
+  return deno ? `deno ${deno.version.deno}` : `node ${process.version}`;
 }
 
 /** How long a signal received during start-up waits for start-up to finish before the process gives up on it. */

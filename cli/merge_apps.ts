@@ -54,6 +54,8 @@ export function mergeApps(modules: readonly LoadedModule[]): App<unknown> | Erro
   return {
     name: apps[0].name,
     version: apps[0].version,
+    // One store, shared: modules that use it keep to their own key prefixes.
+    kv: apps.some((app) => app.kv),
     initialData: () => Object.fromEntries(apps.map((app) => [app.name, app.initialData()])),
     snapshot: (data) => encodeParts(apps.map((app) => [app.name, snapshotPart(app, (data as Parts)[app.name])])),
     restore: (bytes) => {
@@ -135,6 +137,9 @@ function partView(m: Machine<unknown>, name: string): Machine<unknown> {
     now: () => m.now(),
     rand: m.rand,
     rawArgs: m.rawArgs,
+    get kv() {
+      return m.kv;
+    },
   };
 }
 

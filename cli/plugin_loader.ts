@@ -9,29 +9,25 @@
  *   hook maps `uhaha` to this checkout's mod.ts for ES modules, and
  *   `require("uhaha")` (tsx runs a plugin outside a "type": "module"
  *   package as CommonJS) gets the same module.
- * - The single executable is a plain Node 20, which cannot import `.ts`:
- *   the build registers a TypeScript-stripping transform (see
- *   tools/sea_entry.ts), and this loader copies the plugin and every
- *   relative `.ts`/`.js` file it imports, transpiled, into a private temp
- *   directory and imports the result. `uhaha`, and any path or URL whose
- *   last segment is uhaha's `mod.ts`, become the executable's own framework
- *   (values such as `resp` and `Rewrite` are the very ones the node uses),
- *   read from no file; any other bare specifier is refused by name, since
- *   the executable has no npm packages.
+ * - The single executable embeds a Node that strips TypeScript types itself
+ *   (Node 24), so the plugin's files are imported where they are, as they
+ *   are. An in-thread resolve hook makes `uhaha`, and any path or URL whose
+ *   last segment is uhaha's `mod.ts`, the executable's own framework (values
+ *   such as `resp` and `Rewrite` are the very ones the node uses), read
+ *   from no file; any other bare specifier is refused by name, since the
+ *   executable has no npm packages.
+ *
+ * A syntax error comes back as `<file>:<line>:<column>: <message>` on every
+ * runtime (see syntax_error_position.ts).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import Module, { isBuiltin } from "node:module";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
-
-/** Strips TypeScript from one file's source; throws with a line:column on a syntax error. */
-export type Transpile = (source: string, file: string) => string;
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { positionedSyntaxError } from "./syntax_error_position.ts";
 
 interface BundledRuntime {
-  /** Set by the single executable's entry point. */
-  __uhahaTranspile?: Transpile;
-  /** The framework's mod.ts exports, set by the single executable's entry point. */
+  /** The framework's mod.ts exports, set by the single executable's entry point (tools/sea_runtime.ts). */
   __uhahaMod?: Record<string, unknown>;
 }
 
@@ -42,25 +38,19 @@ export const FRAMEWORK_SPECIFIER = "uhaha";
 
 /** Imports `file` and returns its module namespace. */
 export async function importPlugin(file: string): Promise<Record<string, unknown>> {
-  const absolute = path.resolve(file);
-  const transpile = runtime.__uhahaTranspile;
-  if (!transpile) {
-    if (!("Deno" in globalThis)) await mapFrameworkSpecifierOnNode();
-    return await import(pathToFileURL(absolute).href);
-  }
-  if (!PLUGIN_SOURCE.test(absolute)) return await import(pathToFileURL(absolute).href);
-  const outDir = mkdtempSync(path.join(tmpdir(), "uhaha-plugin-"));
+  const url = pathToFileURL(path.resolve(file)).href;
+  if (runtime.__uhahaMod) mapFrameworkInExecutable(runtime.__uhahaMod);
+  else if (!("Deno" in globalThis)) await mapFrameworkSpecifierOnNode();
   try {
-    const entry = transpileTree(absolute, transpile, outDir, new Map());
-    return await import(pathToFileURL(entry).href);
-  } finally {
-    // The module graph is loaded into memory by now.
-    rmSync(outDir, { recursive: true, force: true });
+    return await import(url);
+  } catch (error) {
+    const positioned = positionedSyntaxError(error);
+    if (runtime.__uhahaMod && positioned instanceof SyntaxError && /does not provide an export named/.test(positioned.message)) {
+      positioned.message += " (a type must be imported with `import type` or `{ type … }`: the executable strips types file by file)";
+    }
+    throw positioned;
   }
 }
-
-/** Files the executable's loader copies and rewrites: TypeScript and ES module JavaScript. */
-const PLUGIN_SOURCE = /\.(m?ts|tsx|m?js)$/;
 
 let nodeMapping: Promise<void> | undefined;
 
@@ -87,51 +77,46 @@ function mapFrameworkSpecifierOnNode(): Promise<void> {
   return nodeMapping;
 }
 
-/** `from "x"`, `import "x"`, `import("x")`: the specifiers a module imports. */
-const IMPORT_SPECIFIER = /(\bfrom\s*|\bimport\s*\(?\s*)(["'])([^"'\s]+)\2/g;
+interface ResolveContext {
+  readonly parentURL?: string;
+}
+type NextResolve = (specifier: string, context: ResolveContext) => { url: string };
+/** module.registerHooks (Node 23.5+), missing from @types/node 20. */
+type RegisterHooks = (hooks: { resolve: (specifier: string, context: ResolveContext, next: NextResolve) => { url: string; shortCircuit?: boolean } }) => unknown;
 
-/** Transpiles `file` and the relative files it imports; returns the path of its output. */
-function transpileTree(file: string, transpile: Transpile, outDir: string, done: Map<string, string>): string {
-  const known = done.get(file);
-  if (known) return known;
-  const output = path.join(outDir, `${done.size}-${path.basename(file).replace(/\.[^.]+$/, "")}.mjs`);
-  done.set(file, output);
-  let source: string;
-  try {
-    source = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new Error(`cannot read ${file}: ${(error as Error).message}`);
+let executableMapped = false;
+
+/** The executable: the framework specifiers become its own framework; other bare specifiers are refused. */
+function mapFrameworkInExecutable(framework: Record<string, unknown>): void {
+  if (executableMapped) return;
+  const registerHooks = (Module as unknown as { registerHooks?: RegisterHooks }).registerHooks;
+  if (typeof registerHooks !== "function") {
+    throw new Error(`this executable was built on Node ${process.version}, which has no module.registerHooks: rebuild it (npm run build)`);
   }
-  const code = /\.m?js$/.test(file) ? source : transpile(source, file);
-  const rewritten = code.replace(IMPORT_SPECIFIER, (_match, lead: string, quote: string, spec: string) => {
-    return `${lead}${quote}${resolveSpecifier(spec, file, transpile, outDir, done)}${quote}`;
+  const frameworkUrl = frameworkModUrl(framework);
+  registerHooks({
+    resolve(specifier, context, next) {
+      return resolvesToFramework(specifier, context.parentURL) ? { url: frameworkUrl, shortCircuit: true } : next(specifier, context);
+    },
   });
-  writeFileSync(output, rewritten); // outDir is importPlugin's mkdtemp directory
-  return output;
+  executableMapped = true;
 }
 
-/** Where an import of `spec` in `file` points in the executable; throws for what it cannot provide. */
-function resolveSpecifier(spec: string, file: string, transpile: Transpile, outDir: string, done: Map<string, string>): string {
-  if (spec === FRAMEWORK_SPECIFIER) return frameworkModUrl();
-  if (/^(node|data):/.test(spec)) return spec;
-  if (/^(https?|file):/.test(spec)) {
-    if (/^https?:/.test(spec) && new URL(spec).pathname.endsWith("/mod.ts")) return frameworkModUrl();
-    return spec.startsWith("file:") ? resolveFile(new URL(spec).pathname, transpile, outDir, done) : spec;
+/** Whether the executable's import of `spec` from `parentURL` is its framework; throws for a bare specifier it cannot provide. */
+function resolvesToFramework(spec: string, parentURL: string | undefined): boolean {
+  if (spec === FRAMEWORK_SPECIFIER) return true;
+  if (/^https?:/.test(spec)) return new URL(spec).pathname.endsWith("/mod.ts");
+  if (/^(node|data):/.test(spec) || isBuiltin(spec)) return false;
+  const relative = spec.startsWith("./") || spec.startsWith("../") || spec.startsWith("/") || spec.startsWith("file:");
+  if (relative) {
+    const target = new URL(spec, parentURL ?? pathToFileURL(`${process.cwd()}/`).href);
+    return target.protocol === "file:" && isFrameworkMod(fileURLToPath(target));
   }
-  if (spec.startsWith("./") || spec.startsWith("../") || spec.startsWith("/")) {
-    return resolveFile(path.resolve(path.dirname(file), spec), transpile, outDir, done);
-  }
-  if (isBuiltin(spec)) return spec;
+  const importer = parentURL?.startsWith("file:") ? fileURLToPath(parentURL) : parentURL ?? "the plugin";
   throw new Error(
-    `${file} imports '${spec}', which the executable cannot provide: it has no npm packages. ` +
+    `${importer} imports '${spec}', which the executable cannot provide: it has no npm packages. ` +
       `A plugin may import "${FRAMEWORK_SPECIFIER}", node: built-ins and its own relative files`,
   );
-}
-
-function resolveFile(target: string, transpile: Transpile, outDir: string, done: Map<string, string>): string {
-  if (isFrameworkMod(target)) return frameworkModUrl();
-  if (PLUGIN_SOURCE.test(target)) return pathToFileURL(transpileTree(target, transpile, outDir, done)).href;
-  return pathToFileURL(target).href;
 }
 
 /** A path ending in mod.ts that is uhaha's (or no file at all: the plugin's folder need not hold the framework). */
@@ -146,8 +131,8 @@ function isFrameworkMod(file: string): boolean {
 }
 
 /** A data: module re-exporting the executable's own framework exports. */
-function frameworkModUrl(): string {
-  const names = Object.keys(runtime.__uhahaMod!).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name));
+function frameworkModUrl(framework: Record<string, unknown>): string {
+  const names = Object.keys(framework).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name));
   const body = `const m = globalThis.__uhahaMod;\n` +
     names.map((name) => `export const ${name} = m.${name};`).join("\n");
   return `data:text/javascript;base64,${btoa(body)}`;

@@ -11,14 +11,21 @@ import type { ReplyValue } from "../api/reply.ts";
 import type { Logger } from "../raft/logger.ts";
 import type { NodeContext } from "../commands/node_context.ts";
 
-/** The client a service's `send` runs as: authenticated, no socket of its own to reply on. */
+/**
+ * The client a service's `send` runs as, one per service connection, with
+ * no socket of its own to reply on. Like a RESP client it starts
+ * authenticated only on a node without --auth; else the service sends AUTH
+ * (kvdb's HTTP service does, from a bearer token).
+ */
 export class ServiceClient implements Client {
   readonly id = newClientId();
   readonly remoteAddress: string;
-  authenticated = true;
+  authenticated: boolean;
+  fromProxy = false;
   context: unknown = undefined;
   readonly gone: Promise<void>;
-  constructor(socket: Socket) {
+  constructor(socket: Socket, authenticated: boolean) {
+    this.authenticated = authenticated;
     this.remoteAddress = remoteAddressOf(socket);
     this.gone = new Promise((resolve) => socket.once("close", () => resolve()));
   }
@@ -48,15 +55,29 @@ export function connectionOpened(app: App<unknown>, conn: ClientConnection, log:
   }
 }
 
-/** Tells MONITOR-like observers about every command before it runs (AUTH's password hidden). */
+const REDACTED = new TextEncoder().encode("(redacted)");
+
+/**
+ * The arguments as observers may see them: AUTH's, and HELLO's from its
+ * AUTH option on, are replaced by "(redacted)" (as Redis's MONITOR hides
+ * them), so no password reaches a MONITOR client.
+ */
+export function redactSecrets(args: Uint8Array[]): Uint8Array[] {
+  const name = argText(args[0]).toLowerCase();
+  if (name === "auth") return [args[0], REDACTED];
+  if (name !== "hello") return args;
+  const at = args.findIndex((arg, i) => i > 1 && argText(arg).toLowerCase() === "auth");
+  return at < 0 ? args : [...args.slice(0, at + 1), REDACTED];
+}
+
+/** Tells MONITOR-like observers about every command before it runs (passwords hidden). */
 export function observeCommands(node: NodeContext, dispatch: Dispatch): Dispatch {
   return (conn, rawArgs) => {
     if (node.commandObservers.size > 0) {
-      const isAuth = argText(rawArgs[0]).toLowerCase() === "auth";
       const event = {
         timeMs: performance.timeOrigin + performance.now(),
         remoteAddress: conn.remoteAddress,
-        args: isAuth ? [rawArgs[0], new TextEncoder().encode("(redacted)")] : rawArgs,
+        args: redactSecrets(rawArgs),
       };
       for (const listener of node.commandObservers) {
         try {
@@ -75,6 +96,8 @@ export function filterResponses(app: App<unknown>, dispatch: Dispatch, log: Logg
   const filter = app.responseFilter;
   if (!filter) return dispatch;
   return (conn, rawArgs) => {
+    // The node that forwarded it filters the reply, with its client's context.
+    if (conn.fromProxy) return dispatch(conn, rawArgs);
     const apply = (reply: ReplyValue): ReplyValue => {
       try {
         return filter(rawArgs.map(argText), reply, { remoteAddress: conn.remoteAddress, context: conn.context });

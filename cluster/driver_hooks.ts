@@ -7,6 +7,7 @@ import type { App } from "../api/app.ts";
 import type { ReplicatedMachine } from "../machine/machine.ts";
 import type { RoleKind } from "../raft/core/types.ts";
 import type { Applier } from "../raft/driver.ts";
+import { ProgressLog } from "../raft/progress_log.ts";
 import { callHook } from "./app_hooks.ts";
 import type { NodeLogger, RoleLetter } from "./logger.ts";
 
@@ -15,12 +16,26 @@ const ROLE_LETTERS = { follower: "F", preCandidate: "C", candidate: "C", leader:
 export function machineApplier(machine: ReplicatedMachine<unknown>, log: NodeLogger): Applier {
   return {
     apply: (data, index) => {
-      const outcome = machine.apply(data);
+      const outcome = machine.apply(data, index);
       if (outcome.type === "invalid") log.warn(`entry ${index}: ${outcome.error.message}`);
       return outcome.type === "batch" ? outcome.results : [];
     },
-    snapshot: () => machine.snapshot(),
+    snapshot: () => machine.snapshotChunks(),
     restore: (bytes) => machine.restore(bytes),
+    // Nodes restore from their stored snapshot as it is read: progress counts the bytes the machine took.
+    restoreChunks: async (chunks) => {
+      const progress = new ProgressLog((line) => log.info(line), "restoring the machine from a snapshot");
+      let taken = 0;
+      async function* counted(): AsyncIterable<Uint8Array> {
+        for await (const chunk of chunks) {
+          taken += chunk.byteLength;
+          progress.set(taken);
+          yield chunk;
+        }
+      }
+      await machine.restoreChunks(counted());
+      progress.finish();
+    },
     snapshotHeader: () => ({ time: Number(machine.timeNs / 1_000_000n), seed: "" }),
   };
 }

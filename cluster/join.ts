@@ -6,6 +6,8 @@
  * configuration and writes to it at once is redirected there.
  */
 import type { Logger } from "../raft/logger.ts";
+import { DUPLICATE_ID_CODE } from "../commands/raft_commands.ts";
+import type { PeerTls } from "../raft/transport/peer_tls.ts";
 import { respRequest } from "./resp_request.ts";
 
 export interface JoinOptions {
@@ -13,11 +15,14 @@ export interface JoinOptions {
   readonly nodeId: number;
   readonly advertise: string;
   readonly nonVoter: boolean;
-  readonly tls: boolean;
+  /** Verified TLS, as between peers (the join carries the password). */
+  readonly tls: PeerTls | undefined;
   readonly password: string | undefined;
   readonly log: Logger;
   /** Stop trying when this returns true (the node was added, or is shutting down). */
   readonly done: () => boolean;
+  /** The cluster refused this node for good (its id belongs to another node): no retry. */
+  readonly refused: (reason: string) => void;
   /** The node now being asked (the leader, or it will say where the leader is); undefined: none. */
   readonly hintLeader?: (address: string | undefined) => void;
 }
@@ -42,6 +47,10 @@ export async function joinCluster(options: JoinOptions): Promise<void> {
         target = redirect[1];
         delayMs = 100;
         continue;
+      }
+      if (reply.text.startsWith(DUPLICATE_ID_CODE)) {
+        options.hintLeader?.(undefined);
+        return options.refused(`join refused by ${target}: ${reply.text.slice(DUPLICATE_ID_CODE.length + 1)}`);
       }
       log.warn(`join via ${target}: ${reply.text}`);
       if (/^CLUSTERDOWN/.test(reply.text)) {

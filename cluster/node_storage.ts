@@ -1,12 +1,15 @@
 /**
  * A node's files under `<dir>/<app>/<id>/`: the directory lock first (one
- * process per node directory), then the stable store, the log and the
- * snapshot store; `--restore` imports a snapshot as a new one-node cluster.
+ * process per node directory), then owner-only modes on everything in it
+ * (files older versions left readable by others are tightened, with a
+ * warning), then the stable store, the log and the snapshot store; `--restore` imports a snapshot as a new one-node cluster.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import type { MembershipConfig } from "../raft/core/types.ts";
 import { type DirLock, lockDirectory } from "../raft/storage/dir_lock.ts";
+import type { FileIO } from "../raft/storage/file_io.ts";
+import { makeOwnerOnly } from "../raft/storage/owner_only.ts";
 import type { FileLogStore } from "../raft/storage/file_log_store.ts";
 import { openFileLogStore, openFileSnapshotStore, openFileStableStore } from "../raft/storage/mod.ts";
 import type { SnapshotStore } from "../raft/storage/snapshot_store.ts";
@@ -28,19 +31,24 @@ export interface NodeStorage {
 
 export async function openNodeStorage(
   dir: string,
-  options: { readonly nosync: boolean; readonly restoring: boolean; readonly log: Logger },
+  options: { readonly nosync: boolean; readonly restoring: boolean; readonly reset: boolean; readonly log: Logger; readonly logIO?: FileIO },
 ): Promise<NodeStorage> {
   // This process owns the directory before anything in it is read (see raft/storage/dir_lock.ts).
   const lock: DirLock = await lockDirectory(dir);
   try {
+    if (options.reset) wipeNodeDirectory(dir, options.log);
     const existed = existsSync(path.join(dir, "stable.json"));
+    const loosened = await makeOwnerOnly(dir);
+    if (loosened.length > 0) {
+      options.log.warn(`${dir}: made ${loosened.length} file(s)/director(ies) owner-only (0600/0700); others could read them (left by an older version?)`);
+    }
     if (options.restoring && existed) {
       throw new Error(`--restore refused: ${dir} already holds a node's data; move it away or use another -d`);
     }
     const logger = (level: string, message: string) => (level === "info" ? options.log.info(message) : options.log.warn(message));
     const nosync = options.nosync;
     const stable = await openFileStableStore(path.join(dir, "stable.json"), { nosync, logger });
-    const log = await openFileLogStore(path.join(dir, "log"), { nosync, logger });
+    const log = await openFileLogStore(logDirOf(dir), { nosync, logger, io: options.logIO });
     const snapshotDir = path.join(dir, "snapshots");
     const snapshots = await openFileSnapshotStore(snapshotDir, { nosync, logger });
     return {
@@ -60,6 +68,18 @@ export async function openNodeStorage(
     lock.release();
     throw error;
   }
+}
+
+/** The Raft log's directory in a node directory. */
+export function logDirOf(nodeDir: string): string {
+  return path.join(nodeDir, "log");
+}
+
+/** `--reset`: everything in the node's directory goes, but the lock this process holds. */
+function wipeNodeDirectory(dir: string, log: Logger): void {
+  const entries = readdirSync(dir).filter((name) => name !== "lock" && !name.startsWith("lock."));
+  for (const name of entries) rmSync(path.join(dir, name), { recursive: true, force: true });
+  log.info(entries.length > 0 ? `--reset: wiped this node's data in ${dir}` : `--reset: ${dir} held no data`);
 }
 
 /** Stores the snapshot in `file` as the state of a new one-node cluster of `self`. */

@@ -6,13 +6,15 @@
 import { parseHostPort } from "../api/host_port.ts";
 import * as net from "node:net";
 import * as tls from "node:tls";
+import { dialTlsOptions, type PeerTls } from "../raft/transport/peer_tls.ts";
 import { ByteQueue } from "../server/byte_queue.ts";
 import { parseReply, type Reply } from "../server/resp_reply_parser.ts";
 import { encodeCommand } from "../server/resp_writer.ts";
 
 export interface RespRequestOptions {
   readonly address: string;
-  readonly tls: boolean;
+  /** Verified TLS, as between peers (the request may carry the password). */
+  readonly tls: PeerTls | undefined;
   readonly password: string | undefined;
   readonly timeoutMs: number;
 }
@@ -24,7 +26,7 @@ export function respRequest(options: RespRequestOptions, args: readonly string[]
   const port = address.port;
   return new Promise((resolve, reject) => {
     const socket = options.tls
-      ? tls.connect({ host, port, rejectUnauthorized: false })
+      ? tls.connect(dialTlsOptions(options.tls, host, port))
       : net.connect({ host, port });
     const timer = setTimeout(() => finish(new Error(`no reply from ${options.address} within ${options.timeoutMs} ms`)), options.timeoutMs);
     const input = new ByteQueue();

@@ -1,7 +1,7 @@
 /**
  * Runs the app's services (HTTP …) on connections the listener handed over
- * by their first bytes. A service's commands run as an authenticated client
- * of this node. Its connections are cut when the node stops (an idle
+ * by their first bytes. A service's commands run as a client of this node
+ * (one per connection; with --auth it must send AUTH first). Its connections are cut when the node stops (an idle
  * keep-alive would otherwise hold the listener open).
  */
 import type { Socket } from "node:net";
@@ -18,8 +18,11 @@ export class ServiceHost {
   readonly #status: () => Record<string, string>;
   readonly #log: Logger;
   readonly #sockets = new Set<Socket>();
+  /** True when the node has no password: service clients start authenticated. */
+  readonly #open: boolean;
 
-  constructor(dispatch: Dispatch, status: () => Record<string, string>, log: Logger) {
+  constructor(dispatch: Dispatch, status: () => Record<string, string>, log: Logger, open: boolean) {
+    this.#open = open;
     this.#dispatch = dispatch;
     this.#status = status;
     this.#log = log;
@@ -28,7 +31,7 @@ export class ServiceHost {
   serve(service: Service, socket: Socket, firstBytes: Uint8Array): void {
     this.#sockets.add(socket);
     socket.once("close", () => this.#sockets.delete(socket));
-    const client = new ServiceClient(socket);
+    const client = new ServiceClient(socket, this.#open);
     const api: ServiceApi = {
       send: async (args) => {
         try {

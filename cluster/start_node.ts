@@ -4,10 +4,9 @@
  * driver over the replicated machine, wire the commands, serve, start the
  * TICKs, join if asked; and stop in the reverse order.
  */
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { App } from "../api/app.ts";
-import { formatHostPort, type HostPort } from "../api/host_port.ts";
+import { formatHostPort, type HostPort, isLoopbackHost } from "../api/host_port.ts";
 import { UHAHA_VERSION } from "../api/version.ts";
 import type { NodeContext } from "../commands/node_context.ts";
 import { raftInfo } from "../commands/raft_commands.ts";
@@ -18,17 +17,29 @@ import type { MembershipConfig } from "../raft/core/types.ts";
 import { RaftDriver } from "../raft/driver.ts";
 import { isPeerPrefix } from "../raft/transport/handshake.ts";
 import { PeerTransport } from "../raft/transport/peer_transport.ts";
+import { type PeerTls, serverTlsOptions } from "../raft/transport/peer_tls.ts";
 import { CommandTable, createDispatch } from "../server/command_table.ts";
 import { RespServer } from "../server/resp_server.ts";
+import { AuthThrottle } from "../server/auth_throttle.ts";
 import { callHook, connectionOpened } from "./app_hooks.ts";
 import { wireCommands } from "./command_wiring.ts";
 import { machineApplier, roleReporter } from "./driver_hooks.ts";
+import { startCatchUpProgress } from "./catch_up_progress.ts";
+import { handOverLeadership, leaveCluster, proposeAcrossHandover } from "./graceful_stop.ts";
 import { joinCluster } from "./join.ts";
+import { MembershipGuard } from "./membership_guard.ts";
+import { MembershipRecordFile, removedMessage } from "./membership_record.ts";
+import { startNonVoterEviction } from "./nonvoter_eviction.ts";
 import type { NodeLogger } from "./logger.ts";
 import type { NodeLimits } from "./node_limits.ts";
-import { importRestoreSnapshot, type NodeStorage, openNodeStorage } from "./node_storage.ts";
+import { importRestoreSnapshot, logDirOf, type NodeStorage, openNodeStorage } from "./node_storage.ts";
 import { ServiceHost } from "./service_host.ts";
+import { LeaderProxy } from "./leader_proxy.ts";
+import { nodeFileIO } from "../raft/storage/file_io.ts";
+import { NodeMetrics } from "../ops/node_metrics.ts";
+import { opsHttpService } from "../ops/ops_http.ts";
 import { StartupProgress } from "./startup_progress.ts";
+import { loadTlsFiles } from "./tls_files.ts";
 import { TimeSource, type TimeSourceOptions } from "../time/time_source.ts";
 
 /** What a node is told to be (the command line's flags satisfy it). */
@@ -44,25 +55,37 @@ export interface ClusterNodeOptions {
   readonly nonVoter: boolean;
   readonly tlsCertPath: string | undefined;
   readonly tlsKeyPath: string | undefined;
+  /** Trust anchors peers verify each other with (default: the --tls-cert file; dialing, also the system roots). */
+  readonly tlsCaPath: string | undefined;
   /** Shared secret of clients and peers. */
   readonly auth: string | undefined;
   readonly nosync: boolean;
   readonly openReads: boolean;
   readonly tryErrors: boolean;
+  /** A follower forwards commands that need the leader to it (leader_proxy.ts) instead of redirecting. */
+  readonly proxy: boolean;
   /** A snapshot file to start a new one-node cluster from. */
   readonly restorePath: string | undefined;
   /** Automatic snapshot after this many applied entries (undefined: the driver's default). */
   readonly snapshotThresholdEntries: number | undefined;
   /** Where the TICKs' time comes from (host clock, or NTP servers with a start-up policy). */
   readonly time: TimeSourceOptions;
+  /** On stop, have the leader remove this node from the configuration first. */
+  readonly leaveOnExit: boolean;
+  /** Wipe the node's directory before opening it. */
+  readonly reset: boolean;
+  /** As leader, remove a non-voter silent this long, in ms (undefined: never). */
+  readonly evictNonVoterAfterMs: number | undefined;
   /** Bounds on clients, unread replies and queued writes (cluster/node_limits.ts). */
   readonly limits: NodeLimits;
 }
 
 export interface RunningClusterNode {
   readonly port: number;
-  /** Resolves when the node has stopped (SHUTDOWN or stop()). */
+  /** Resolves when the node has stopped (SHUTDOWN, stop(), or on its own: removed, refused). */
   readonly stopped: Promise<void>;
+  /** Why the node stopped on its own when it should not have (the process should exit non-zero), else undefined. */
+  readonly failure: Error | undefined;
   stop(): Promise<void>;
 }
 
@@ -72,20 +95,27 @@ const TICK_INTERVAL_MS = 200;
 const MAX_WRITES_PER_ENTRY = 256;
 /** How long stop() lets clients finish before cutting them. */
 const STOP_GRACE_MS = 5_000;
+/** How long a stopping leader tries to hand leadership over (a transfer is abandoned after an election timeout, then retried). */
+const HANDOVER_TIMEOUT_MS = 3_000;
+/** How long a stopping node with --leave-on-exit tries to have itself removed. */
+const LEAVE_TIMEOUT_MS = 5_000;
 
 export async function startClusterNode(app: App<unknown>, options: ClusterNodeOptions, log: NodeLogger): Promise<RunningClusterNode> {
   const appVersion = app.version ?? "0.0.0";
   announce(app, appVersion, options, log);
-  const tls = readTlsFiles(options);
+  const tls = loadTlsFiles({ certPath: options.tlsCertPath, keyPath: options.tlsKeyPath, caPath: options.tlsCaPath });
+  const metrics = new NodeMetrics();
   const storage = await openNodeStorage(path.join(options.dataDir, app.name, String(options.nodeId)), {
     nosync: options.nosync,
     restoring: options.restorePath !== undefined,
+    reset: options.reset,
     log,
+    logIO: metrics.observeFileIO(nodeFileIO),
   });
   try {
-    const server = await RespServer.listen({ address: options.listen, tls });
+    const server = await RespServer.listen({ address: options.listen, tls: tls && serverTlsOptions(tls) });
     try {
-      return await startOnStorage(app, appVersion, options, log, storage, server, tls !== undefined);
+      return await startOnStorage(app, appVersion, options, log, storage, server, tls, metrics);
     } catch (error) {
       await server.close();
       throw error;
@@ -103,9 +133,22 @@ async function startOnStorage(
   log: NodeLogger,
   storage: NodeStorage,
   server: RespServer,
-  tls: boolean,
+  tls: PeerTls | undefined,
+  metrics: NodeMetrics,
 ): Promise<RunningClusterNode> {
   const nodeId = options.nodeId;
+  const membership = MembershipRecordFile.open(storage.dir, options.nosync);
+  const removal = membership.record.selfRemoved;
+  if (removal) throw new Error(removedMessage(nodeId, removal, storage.dir));
+  let failure: Error | undefined;
+  const guard = new MembershipGuard(membership, nodeId, storage.dir, log, {
+    onRemoved: (message) => {
+      if (stopping) return log.info(`node ${nodeId} is no longer a member of the cluster`);
+      log.warn(`${message}; stopping`);
+      void stop();
+    },
+    dropPeer: (id) => transport.dropIncoming(id, `node ${id} was removed`),
+  });
   const advertise = advertisedAddress(options, server.port, log);
   const self: MembershipConfig = { members: [{ id: nodeId, address: advertise, voter: true }] };
   const { initialConfig, joining } = startingMembership(storage, options, self, log);
@@ -124,18 +167,26 @@ async function startOnStorage(
     logger: log,
     initialConfig,
     snapshotThresholdEntries: options.snapshotThresholdEntries,
-    applier: machineApplier(machine, log),
+    applier: metrics.observeApplier(machineApplier(machine, log)),
     onStateChange: roleReporter(app, log),
-    onApplied: (applied) => progress.onApplied(applied),
+    onApplied: (applied) => {
+      progress.onApplied(applied);
+      guard.applied(driver.status, applied);
+    },
   });
+  // One brake on guessing for both doors to the secret: AUTH and the peer handshake.
+  const authThrottle = new AuthThrottle();
   const transport = new PeerTransport({
     selfId: nodeId,
     selfAddress: advertise,
     secret: options.auth,
+    guard: authThrottle,
     tls,
     log,
     onMessage: (message) => driver.receive(message),
     onSnapshot: (message, data) => driver.receiveSnapshot(message, data),
+    admit: (peerId) => guard.admit(driver.status, peerId),
+    onRefused: (peerId, reason) => guard.refused(driver.status, peerId, reason),
   });
 
   let stopping: Promise<void> | undefined;
@@ -152,6 +203,7 @@ async function startOnStorage(
     snapshots: storage.snapshots,
     snapshotDir: storage.snapshotDir,
     openReads: options.openReads,
+    verifiedTls: tls !== undefined,
     isLoaded: () => progress.loaded,
     tryErrors: options.tryErrors,
     log,
@@ -160,16 +212,35 @@ async function startOnStorage(
     dispatch: createDispatch(table, options.auth !== undefined),
     commandObservers: new Set(),
     time,
+    proxy: options.proxy
+      ? new LeaderProxy({ status: driver.status, leaderAddress: () => driver.leaderAddress(), tls, password: options.auth, log })
+      : undefined,
   };
-  const batcher = new WriteBatcher(async (payload) => (await driver.propose(payload)) as unknown[], MAX_WRITES_PER_ENTRY, options.limits.maxQueuedWrites);
+  const propose = proposeAcrossHandover(driver, HANDOVER_TIMEOUT_MS);
+  const batcher = new WriteBatcher(async (payload) => (await propose(payload)) as unknown[], MAX_WRITES_PER_ENTRY, options.limits.maxQueuedWrites);
   const commands = wireCommands(table, context, batcher, {
     password: options.auth,
+    authThrottle,
     connectedClients: () => server.connectionCount,
   });
-  const services = new ServiceHost(commands.clientDispatch, () => raftInfo(context), log);
+  const clientDispatch = metrics.observeDispatch(commands.clientDispatch, commands.kindOf);
+  const services = new ServiceHost(clientDispatch, () => raftInfo(context), log, options.auth === undefined);
+  // The node's /metrics, /status and page come before the app's services (see ops/ops_http.ts).
+  const serviceList = [opsHttpService(options.auth, {
+    nodeId,
+    address: advertise,
+    app: app.name,
+    version: appVersion,
+    status: driver.status,
+    leaderAddress: () => driver.leaderAddress(),
+    logDir: logDirOf(storage.dir),
+    snapshots: storage.snapshots,
+    connectedClients: () => server.connectionCount,
+    metrics,
+  }), ...(app.services ?? [])];
 
   server.serve({
-    dispatch: commands.clientDispatch,
+    dispatch: clientDispatch,
     concurrencyOf: commands.concurrencyOf,
     open: options.auth === undefined,
     onOpen: (conn) => connectionOpened(app, conn, log),
@@ -184,12 +255,18 @@ async function startOnStorage(
         transport.acceptIncoming(socket, first);
         return true;
       }
-      const service = app.services?.find((candidate) => candidate.sniff(first));
+      const service = serviceList.find((candidate) => candidate.sniff(first));
       if (service) services.serve(service, socket, first);
       return service !== undefined;
     },
   });
   driver.start(transport);
+  // A member that applied this node's removal while it was away refuses it: hear so now, not at the next election.
+  if (storage.existed) transport.connectAll();
+  const stopCatchUpProgress = startCatchUpProgress(driver, log);
+  const stopEviction = options.evictNonVoterAfterMs === undefined
+    ? () => {}
+    : startNonVoterEviction(driver, () => transport.stats().received, options.evictNonVoterAfterMs, log);
   time.start();
   const ticks = new TickProposer({
     intervalMs: TICK_INTERVAL_MS,
@@ -211,12 +288,26 @@ async function startOnStorage(
       log,
       done: () => stopping !== undefined || driver.status.config.members.some((m) => m.id === nodeId),
       hintLeader: (address) => driver.hintLeader(address),
+      refused: (reason) => {
+        failure = new Error(reason);
+        log.warn(`cannot join: ${reason}`);
+        void stop();
+      },
     });
   }
 
   function stop(): Promise<void> {
     stopping ??= (async () => {
       ticks.stop();
+      stopEviction();
+      stopCatchUpProgress();
+      // Clients and peers are still served: the new leader's votes and
+      // appends reach this node, and writes sent here are redirected to it.
+      await handOverLeadership(driver, log, HANDOVER_TIMEOUT_MS);
+      if (options.leaveOnExit && failure === undefined) {
+        const left = await leaveCluster(driver, log, { tls, password: options.auth, timeoutMs: LEAVE_TIMEOUT_MS });
+        if (left) guard.left(driver.status);
+      }
       time.stop();
       // In-flight writes finish (the driver still runs) and get their replies.
       // server.close() resolves only once every accepted socket is gone, peer
@@ -225,9 +316,11 @@ async function startOnStorage(
       const serverClosed = server.close(STOP_GRACE_MS);
       while (server.connectionCount > 0) await new Promise((resolve) => setTimeout(resolve, 10));
       await driver.close();
+      context.proxy?.closeAll();
       await transport.close();
       services.closeAll();
       await serverClosed;
+      await guard.flushed();
       await storage.close();
       callHook(log, "stateChange", () => app.stateChange?.("shutdown"));
       log.info("node stopped");
@@ -236,7 +329,14 @@ async function startOnStorage(
     return stopping;
   }
 
-  return { port: server.port, stopped, stop };
+  return {
+    port: server.port,
+    stopped,
+    stop,
+    get failure() {
+      return failure;
+    },
+  };
 }
 
 function announce(app: App<unknown>, appVersion: string, options: ClusterNodeOptions, log: NodeLogger): void {
@@ -249,20 +349,9 @@ function announce(app: App<unknown>, appVersion: string, options: ClusterNodeOpt
   ].filter(Boolean);
   if (features.length > 0) log.info(`features: ${features.join(", ")}`);
   log.info(`node: ${options.nodeId}`);
-}
-
-/** The PEM certificate and key named by --tls-cert/--tls-key, or undefined without them. */
-function readTlsFiles(options: ClusterNodeOptions): { cert: string; key: string } | undefined {
-  if (!options.tlsCertPath || !options.tlsKeyPath) return undefined;
-  return { cert: readFlagFile(options.tlsCertPath, "--tls-cert"), key: readFlagFile(options.tlsKeyPath, "--tls-key") };
-}
-
-/** Reads a file named by a flag, or throws an error saying which flag and why. */
-function readFlagFile(file: string, flag: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    throw new Error(`cannot read ${flag} '${file}': ${(error as Error).message}`);
+  if (options.auth === undefined && !isLoopbackHost(options.listen.host)) {
+    const where = options.listen.host === "" ? "every interface" : options.listen.host;
+    log.warn(`listening on ${where} without --auth: anyone who can reach this port can join the cluster and read and write its data`);
   }
 }
 

@@ -12,7 +12,7 @@ import type { ReplyValue } from "../api/reply.ts";
 import { type Command, type Intermediate, isRewrite, Rewrite } from "../api/app.ts";
 import type { WriteBatcher } from "../machine/write_batcher.ts";
 import type { NodeContext } from "./node_context.ts";
-import { leaderRedirect, toClientError } from "./client_errors.ts";
+import { toClientError, writeElsewhere } from "./client_errors.ts";
 
 const encoder = new TextEncoder();
 
@@ -25,8 +25,8 @@ export function runAppCommand(
 ): ReplyValue | Promise<ReplyValue> {
   switch (command.kind) {
     case "write": {
-      const redirect = leaderRedirect(node);
-      if (redirect) return redirect;
+      const elsewhere = writeElsewhere(node, conn, rawArgs);
+      if (elsewhere) return elsewhere;
       const untimed = node.time.writeRefusal();
       if (untimed) return untimed;
       if (!node.machine.ticked) return new Error("TRYAGAIN machine time is not known yet; retry shortly");
@@ -38,6 +38,8 @@ export function runAppCommand(
     case "read":
       return (async () => {
         if (!node.openReads) {
+          const forwarded = node.proxy?.forward(conn, rawArgs, false);
+          if (forwarded) return await forwarded;
           try {
             await node.driver.linearizableRead();
           } catch (error) {

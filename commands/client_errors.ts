@@ -8,6 +8,7 @@
  *   OutcomeUnknownError   -TRYAGAIN write outcome unknown: <reason>; it may or may not have been applied
  *   WriteDroppedError     -TRYAGAIN write not applied: log slot <n> was taken by a new leader; safe to retry
  *   ShutdownError         -SHUTDOWN node is shutting down
+ *   LeadershipTransferError  -TRYAGAIN leadership is being transferred to <id>; retry shortly
  *
  * Anything else keeps its message, and the reply writer adds `ERR ` unless
  * it starts with a code: NodeStoppedError's (`-ERR storage failure, node
@@ -15,7 +16,9 @@
  * membership change's.
  */
 import { asError } from "../api/errors.ts";
-import { NotLeaderError, OutcomeUnknownError, ShutdownError, WriteDroppedError } from "../raft/errors.ts";
+import { LeadershipTransferError, NotLeaderError, OutcomeUnknownError, ShutdownError, WriteDroppedError } from "../raft/errors.ts";
+import type { ReplyValue } from "../api/reply.ts";
+import type { Client } from "../server/client_connection.ts";
 import type { NodeContext } from "./node_context.ts";
 
 export interface ClientErrorOptions {
@@ -40,6 +43,7 @@ export function toClientError(error: unknown, options: ClientErrorOptions): Erro
     return new Error(`TRYAGAIN write not applied: log slot ${error.index} was taken by a new leader; safe to retry`);
   }
   if (error instanceof ShutdownError) return new Error("SHUTDOWN node is shutting down");
+  if (error instanceof LeadershipTransferError) return new Error(`TRYAGAIN ${error.message}; retry shortly`);
   return asError(error);
 }
 
@@ -51,4 +55,14 @@ export function leaderRedirect(node: NodeContext): Error | undefined {
   const driver = node.driver;
   if (driver.status.role === "leader") return undefined;
   return toClientError(new NotLeaderError(driver.status.leaderId, driver.leaderAddress()), node);
+}
+
+/**
+ * For a write only the leader may run: undefined when this node leads; else
+ * the leader's reply through the proxy (--proxy), or the redirect.
+ */
+export function writeElsewhere(node: NodeContext, conn: Client, args: readonly Uint8Array[]): ReplyValue | Promise<ReplyValue> | undefined {
+  const redirect = leaderRedirect(node);
+  if (!redirect) return undefined;
+  return node.proxy?.forward(conn, args, true) ?? redirect;
 }

@@ -5,6 +5,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { argText, type CommandSpec, type CommandTable } from "../server/command_table.ts";
 import { resp, type ReplyValue } from "../api/reply.ts";
+import { parseHostPort } from "../api/host_port.ts";
+import { type AuthFailure, AuthThrottle } from "../server/auth_throttle.ts";
 
 export interface ConnectionCommandOptions {
   /** The `--auth` secret; undefined when the server is open. */
@@ -16,9 +18,19 @@ export interface ConnectionCommandOptions {
   readonly table: CommandTable;
   /** For INFO's Clients section. */
   readonly connectedClients: () => number;
+  /** Slows password guessing per source address (default: DEFAULT_AUTH_THROTTLE). */
+  readonly authThrottle?: AuthThrottle;
+  /** An address's answers are slowed (at most once per address per minute). */
+  readonly onGuessing?: (host: string, failure: AuthFailure) => void;
 }
 
 const startedAt = Date.now();
+
+/** The IP of "ip:port" ("[v6]:port"): failures are counted per host, whatever the port. */
+function hostOf(remoteAddress: string): string {
+  const parsed = parseHostPort(remoteAddress);
+  return typeof parsed === "string" ? remoteAddress : parsed.host;
+}
 
 function digest(text: string | Uint8Array): Uint8Array {
   return createHash("sha256").update(text).digest();
@@ -28,23 +40,41 @@ function digest(text: string | Uint8Array): Uint8Array {
 export function connectionCommands(options: ConnectionCommandOptions): CommandSpec[] {
   const expected = options.password === undefined ? undefined : digest(options.password);
 
-  /** Checks a password the way Redis 6 does; the connection is unchanged on failure. */
+  const throttle = options.authThrottle ?? new AuthThrottle();
+
+  /** Compares in constant time (digests of equal length, timingSafeEqual). */
+  const check = (conn: { authenticated: boolean; remoteAddress: string }, user: string, password: Uint8Array, host: string) => {
+    if (user !== "default" || !timingSafeEqual(digest(password), expected!)) {
+      const failure = throttle.failed(host, Date.now());
+      if (failure.report) options.onGuessing?.(host, failure);
+      // The same words as Redis; never the password given.
+      return new Error("invalid password");
+    }
+    throttle.succeeded(host);
+    conn.authenticated = true;
+    return undefined;
+  };
+
+  /**
+   * Checks a password the way Redis 6 does; the connection is unchanged on
+   * failure. After repeated failures from the connection's address the
+   * answer comes later (see AuthThrottle).
+   */
   const authenticate = (
-    conn: { authenticated: boolean },
+    conn: { authenticated: boolean; remoteAddress: string },
     user: string,
     password: Uint8Array,
-  ): Error | undefined => {
+  ): Error | undefined | Promise<Error | undefined> => {
     if (expected === undefined) {
       return new Error(
         "ERR AUTH <password> called without any password configured for the default user. " +
           "Are you sure your configuration is correct?",
       );
     }
-    if (user !== "default" || !timingSafeEqual(digest(password), expected)) {
-      return new Error("invalid password");
-    }
-    conn.authenticated = true;
-    return undefined;
+    const host = hostOf(conn.remoteAddress);
+    const waitMs = throttle.admit(host, Date.now());
+    if (waitMs === 0) return check(conn, user, password, host);
+    return new Promise((resolve) => setTimeout(() => resolve(check(conn, user, password, host)), waitMs));
   };
 
   return [
@@ -87,7 +117,8 @@ export function connectionCommands(options: ConnectionCommandOptions): CommandSp
       run: (conn, args) => {
         if (args.length > 3) return new Error("syntax error");
         const user = args.length === 3 ? argText(args[1]) : "default";
-        return authenticate(conn, user, args[args.length - 1]) ?? resp.ok;
+        const verdict = authenticate(conn, user, args[args.length - 1]);
+        return verdict instanceof Promise ? verdict.then((error) => error ?? resp.ok) : verdict ?? resp.ok;
       },
     },
     {
@@ -100,11 +131,11 @@ export function connectionCommands(options: ConnectionCommandOptions): CommandSp
         if (args.length > 1 && argText(args[1]) !== "2") {
           return new Error("NOPROTO unsupported protocol version");
         }
+        let credentials: [user: string, password: Uint8Array] | undefined;
         for (let i = 2; i < args.length; i++) {
           const option = argText(args[i]).toLowerCase();
           if (option === "auth" && i + 2 < args.length) {
-            const failed = authenticate(conn, argText(args[i + 1]), args[i + 2]);
-            if (failed) return failed;
+            credentials = [argText(args[i + 1]), args[i + 2]];
             i += 2;
           } else if (option === "setname" && i + 1 < args.length) {
             i += 1;
@@ -112,18 +143,24 @@ export function connectionCommands(options: ConnectionCommandOptions): CommandSp
             return new Error(`syntax error in HELLO option '${option}'`);
           }
         }
-        if (expected !== undefined && !conn.authenticated) {
-          return new Error("NOAUTH HELLO must be called with the client already authenticated");
-        }
-        return {
-          server: options.serverName,
-          version: options.serverVersion,
-          proto: resp.int(2),
-          id: resp.int(conn.id),
-          mode: "standalone",
-          role: "master",
-          modules: [],
+        const greet = (failed: Error | undefined): ReplyValue => {
+          if (failed) return failed;
+          if (expected !== undefined && !conn.authenticated) {
+            return new Error("NOAUTH HELLO must be called with the client already authenticated");
+          }
+          return {
+            server: options.serverName,
+            version: options.serverVersion,
+            proto: resp.int(2),
+            id: resp.int(conn.id),
+            mode: "standalone",
+            role: "master",
+            modules: [],
+          };
         };
+        if (credentials === undefined) return greet(undefined);
+        const verdict = authenticate(conn, ...credentials);
+        return verdict instanceof Promise ? verdict.then(greet) : greet(verdict);
       },
     },
     {
@@ -146,6 +183,16 @@ export function connectionCommands(options: ConnectionCommandOptions): CommandSp
           "",
         ];
         return lines.join("\r\n");
+      },
+    },
+    {
+      name: "proxyhop",
+      arity: 1,
+      group: "cluster",
+      summary: "Marks this connection as another node's leader proxy (--proxy): nothing it sends is forwarded again.",
+      run: (conn) => {
+        conn.fromProxy = true;
+        return resp.ok;
       },
     },
     {

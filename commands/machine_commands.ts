@@ -5,7 +5,7 @@ import { argText } from "../server/command_table.ts";
 import { resp } from "../api/reply.ts";
 import { encodeBatch } from "../machine/log_payload.ts";
 import type { NodeContext } from "./node_context.ts";
-import { leaderRedirect, toClientError } from "./client_errors.ts";
+import { toClientError, writeElsewhere } from "./client_errors.ts";
 
 /** RFC 3339 with nanoseconds, UTC: 2026-11-26T09:05:07.042000001Z. */
 export function rfc3339Nanos(ns: bigint): string {
@@ -29,11 +29,13 @@ export function machineCommands(node: NodeContext): CommandSpec[] {
       arity: -1,
       group: "server",
       summary: "MACHINE [HUMAN]: machine boot time, time and uptime (leader, or any node with --openreads).",
-      run: async (_conn, args) => {
+      run: async (conn, args) => {
         if (args.length > 2) return new Error("wrong number of arguments for 'machine' command");
         const human = args.length === 2;
         if (human && !["human", "h"].includes(argText(args[1]).toLowerCase())) return new Error("syntax error");
         if (!node.openReads) {
+          const forwarded = node.proxy?.forward(conn, args, false);
+          if (forwarded) return await forwarded;
           try {
             await node.driver.linearizableRead();
           } catch (error) {
@@ -52,9 +54,9 @@ export function machineCommands(node: NodeContext): CommandSpec[] {
       arity: 1,
       group: "cluster",
       summary: "Replies OK once everything before it is committed and applied (leader only).",
-      run: async () => {
-        const redirect = leaderRedirect(node);
-        if (redirect) return redirect;
+      run: async (conn, args) => {
+        const elsewhere = writeElsewhere(node, conn, args);
+        if (elsewhere) return await elsewhere;
         try {
           await node.driver.propose(encodeBatch([]));
           return resp.ok;

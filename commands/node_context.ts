@@ -3,6 +3,7 @@
  */
 import type { App, CommandEvent } from "../api/app.ts";
 import type { Dispatch } from "../server/client_connection.ts";
+import type { LeaderProxy } from "../cluster/leader_proxy.ts";
 import type { ReplicatedMachine } from "../machine/machine.ts";
 import type { RaftDriver } from "../raft/driver.ts";
 import type { SnapshotStore } from "../raft/storage/snapshot_store.ts";
@@ -21,6 +22,11 @@ export interface NodeContext {
   /** Directory of the snapshot store (RAFT SNAPSHOT FILE answers absolute paths in it). */
   readonly snapshotDir: string;
   readonly openReads: boolean;
+  /**
+   * Peers speak mutually verified TLS: RAFT SERVER ADD then needs a client
+   * that presented a certificate the node trusts, as a joining node does.
+   */
+  readonly verifiedTls: boolean;
   /** True once the node has applied the log it had at start-up ("logs loaded"). */
   isLoaded(): boolean;
   /** Answer redirects with `-TRY addr` instead of `-MOVED 0 addr`. */
@@ -34,6 +40,8 @@ export interface NodeContext {
   readonly dispatch: Dispatch;
   /** Listeners of every command received (MONITOR). */
   readonly commandObservers: Set<(event: CommandEvent) => void>;
+  /** Forwards what needs the leader to it, on a follower started with --proxy. */
+  readonly proxy: LeaderProxy | undefined;
   /** This node's time source: RAFT INFO time_*, and whether writes wait for it (--strict-time). */
   readonly time: TimeStatus;
 }

@@ -6,6 +6,7 @@
 import { parseNodeId } from "../api/node_id.ts";
 import * as path from "node:path";
 import { argText, type CommandSpec } from "../server/command_table.ts";
+import type { Client } from "../server/client_connection.ts";
 import { type ReplyValue, resp } from "../api/reply.ts";
 import type { ConfChange } from "../raft/core/types.ts";
 import type { SnapshotInfo } from "../raft/storage/snapshot_store.ts";
@@ -31,12 +32,29 @@ const HELP = [
   "RAFT HELP",
 ];
 
+/** The error code of a duplicate id refusal, as `-j` recognizes it. */
+export const DUPLICATE_ID_CODE = "DUPLICATEID";
+
 const wrongArity = () => new Error("wrong number of arguments, try RAFT HELP");
 const STATE_NAMES = { follower: "Follower", preCandidate: "Candidate", candidate: "Candidate", leader: "Leader" } as const;
 
 function parseId(text: string): number | Error {
   const id = parseNodeId(text);
   return typeof id === "number" ? id : new Error(`invalid server id '${text}': must be a positive integer`);
+}
+
+/**
+ * A RAFT SERVER ADD of an id the configuration holds already, otherwise:
+ * another address is another node claiming the id (a `-j` joiner stops on
+ * this reply, see cluster/join.ts); the same address is a change of role.
+ */
+function duplicateIdError(id: number, existing: { address: string; voter: boolean }, address: string): Error {
+  if (existing.address !== address) {
+    return new Error(`${DUPLICATE_ID_CODE} node id ${id} is already in the cluster at ${existing.address}, not ${address}: ` +
+      `two nodes cannot share an id; remove node ${id} first, or use another id`);
+  }
+  const role = existing.voter ? "voter" : "nonvoter";
+  return new Error(`server ${id} is already a member at ${existing.address} as a ${role}; use RAFT SERVER ${existing.voter ? "DEMOTE" : "PROMOTE"}`);
 }
 
 function snapshotReply(info: SnapshotInfo): ReplyValue {
@@ -135,7 +153,7 @@ export function selectRaftInfo(info: Readonly<Record<string, string>>, patterns:
 }
 
 export function raftCommand(node: NodeContext): CommandSpec {
-  const server = async (args: string[]): Promise<ReplyValue> => {
+  const server = async (conn: Client, args: string[]): Promise<ReplyValue> => {
     const sub = (args[0] ?? "").toLowerCase();
     if (sub === "list") {
       if (args.length !== 1) return wrongArity();
@@ -153,12 +171,19 @@ export function raftCommand(node: NodeContext): CommandSpec {
     let change: ConfChange;
     if (sub === "add") {
       if (args.length !== 3 && args.length !== 4) return wrongArity();
+      if (node.verifiedTls && !conn.certified) {
+        // The password alone would let in a node whose certificate its peers then refuse.
+        return new Error(
+          "RAFT SERVER ADD needs a client TLS certificate this cluster trusts (--tls-ca); " +
+            "a joining node presents its own (redis-cli: --cert file --key file)",
+        );
+      }
       if (args.length === 4 && args[3].toLowerCase() !== "nonvoter") return new Error("syntax error");
       const id = parseId(args[1]);
       if (id instanceof Error) return id;
       const existing = node.driver.status.config.members.find((m) => m.id === id);
       if (existing && existing.address === args[2] && existing.voter === (args.length === 3)) return true;
-      if (existing) return new Error(`server ${id} is already a member at ${existing.address}; remove it first`);
+      if (existing) return duplicateIdError(id, existing, args[2]);
       change = args.length === 4 ? { type: "addLearner", id, address: args[2] } : { type: "addVoter", id, address: args[2] };
     } else if (sub === "remove" || sub === "promote" || sub === "demote") {
       if (args.length !== 2) return wrongArity();
@@ -220,16 +245,20 @@ export function raftCommand(node: NodeContext): CommandSpec {
     arity: -2,
     group: "cluster",
     summary: "RAFT LEADER|INFO|SERVER|SNAPSHOT|TRANSFER|HELP: inspect and manage the Raft cluster.",
-    run: async (_conn, rawArgs) => {
+    run: async (conn, rawArgs) => {
       const args = rawArgs.slice(1).map(argText);
       const sub = args[0].toLowerCase();
+      // Membership changes and transfers are the leader's (--proxy forwards them there).
+      const leaderOnly = sub === "transfer" || (sub === "server" && (args[1] ?? "").toLowerCase() !== "list");
+      const forwarded = leaderOnly ? node.proxy?.forward(conn, rawArgs, true) : undefined;
+      if (forwarded) return await forwarded;
       switch (sub) {
         case "leader":
           return args.length === 1 ? (node.driver.addressOf(node.driver.status.leaderId) ?? "") : wrongArity();
         case "info":
           return selectRaftInfo(raftInfo(node), args.slice(1));
         case "server":
-          return await server(args.slice(1));
+          return await server(conn, args.slice(1));
         case "snapshot":
           return await snapshot(args.slice(1));
         case "transfer": {

@@ -2,7 +2,7 @@
 // GET, DEL, KEYS, DBSIZE, MONITOR, SETRANDQUOTE, custom binary snapshots,
 // and an HTTP service on the same port (see lib/kvdb_http.ts).
 import { type App, type Args, globMatch, type Machine, resp } from "../mod.ts";
-import { decodeKv, deleteKey, emptyKv, encodeKv, getLive, type KvData, liveCount, setKey, sweepExpired } from "./lib/kv_data.ts";
+import { decodeKv, deleteKey, emptyKv, encodeKv, getLive, isLive, type KvData, liveCount, setKey, sweepExpired } from "./lib/kv_data.ts";
 import { kvdbHttp } from "./lib/kvdb_http.ts";
 import { monitorLine } from "./lib/monitor_line.ts";
 import { QUOTES } from "./lib/quotes.ts";
@@ -30,8 +30,8 @@ function set(m: Machine<KvData>, args: Args) {
     ttl = ns;
   }
   const now = m.now();
-  // The value as bytes (binary-safe), copied out of the log entry.
-  setKey(m.data, args[1], { value: m.rawArgs[2].slice(), expires: ttl === 0n ? 0n : now + ttl });
+  // The value as bytes (binary-safe): args[2] is its UTF-8 decoding.
+  setKey(m.data, args[1], m.rawArgs[2], ttl === 0n ? 0n : now + ttl);
   return resp.ok;
 }
 
@@ -58,7 +58,7 @@ export default {
       },
     },
     // GET key — a key past its expiry is absent even before the next sweep.
-    get: { kind: "read", arity: 2, flags: ["fast"], run: (m, args) => getLive(m.data, args[1], m.now())?.value ?? null },
+    get: { kind: "read", arity: 2, flags: ["fast"], run: (m, args) => getLive(m.data, args[1], m.now()) ?? null },
     // KEYS pattern — glob, sorted.
     keys: {
       kind: "read",
@@ -67,7 +67,7 @@ export default {
         const now = m.now();
         const keys: string[] = [];
         for (const key of m.data.keys.keys()) {
-          if (getLive(m.data, key, now) && globMatch(args[1], key)) keys.push(key);
+          if (isLive(m.data, key, now) && globMatch(args[1], key)) keys.push(key);
         }
         return keys.sort();
       },

@@ -12,6 +12,10 @@ import type { App, Command, Machine, Rand } from "../api/app.ts";
 import { decodePayload } from "./log_payload.ts";
 import { Pcg32 } from "./pcg.ts";
 import type { ReplyValue } from "../api/reply.ts";
+import { KvStore } from "../store/kv_store.ts";
+import { SyncKv } from "../store/sync_kv.ts";
+import { formatVersionstamp } from "../store/versionstamp.ts";
+import { concat, joinStoreSnapshot, KvSnapshotSplitter } from "./kv_snapshot.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -39,10 +43,24 @@ export class ReplicatedMachine<D> {
   bootNs = 0n;
   #rng = new Pcg32(0n);
   readonly #rand: Rand;
+  /** The app's store (`kv: true`), written only while a write command or the tick hook runs. */
+  readonly kv: SyncKv | undefined;
+  #writing = false;
+  /** Log index of the entry being applied, and how many store commits it has made: its versionstamps. */
+  #entryIndex = 0;
+  #commitsInEntry = 0;
 
   constructor(app: App<D>) {
     this.app = app;
     this.data = app.initialData();
+    this.kv = app.kv
+      ? new SyncKv(new KvStore(), {
+        nextVersionstamp: () => formatVersionstamp(this.#entryIndex, this.#commitsInEntry++),
+        checkWritable: () => {
+          if (!this.#writing) throw new Error("a read command cannot write to the store: KV writes belong in write commands");
+        },
+      })
+      : undefined;
     const rng = () => this.#rng;
     this.#rand = {
       uint32: () => rng().uint32(),
@@ -60,17 +78,23 @@ export class ReplicatedMachine<D> {
     return this.bootNs !== 0n;
   }
 
-  /** Applies one committed payload. */
-  apply(payload: Uint8Array): ApplyOutcome {
+  /**
+   * Applies one committed payload, the entry at log index `index` (the
+   * store's versionstamps derive from it: a kv app must give it).
+   */
+  apply(payload: Uint8Array, index = 0): ApplyOutcome {
+    if (this.kv && index <= 0) throw new Error("a kv app's entries are applied with their log index");
+    this.#entryIndex = index;
+    this.#commitsInEntry = 0;
     const decoded = decodePayload(payload);
     if (decoded instanceof Error) return { type: "invalid", error: decoded };
     if (decoded.type === "tick") {
-      this.timeNs = decoded.timeNs > this.timeNs ? decoded.timeNs : this.timeNs + 1n;
+      this.#setTime(decoded.timeNs > this.timeNs ? decoded.timeNs : this.timeNs + 1n);
       if (this.bootNs === 0n) this.bootNs = this.timeNs;
       this.#rng = new Pcg32(decoded.seed);
       if (this.app.tick) {
         try {
-          this.app.tick(this.#view([]));
+          this.#asWriter(() => this.app.tick!(this.#view([])));
         } catch {
           // A failing tick hook is the application's bug; it fails the same way on every replica.
         }
@@ -80,13 +104,28 @@ export class ReplicatedMachine<D> {
     return { type: "batch", results: decoded.commands.map((args) => this.#runWrite(args)) };
   }
 
+  /** Moves machine time; the store purges what expired by then, at this same log position on every replica. */
+  #setTime(timeNs: bigint): void {
+    this.timeNs = timeNs;
+    if (this.kv) this.kv.store.now = Number(timeNs / 1_000_000n);
+  }
+
+  #asWriter<T>(run: () => T): T {
+    this.#writing = true;
+    try {
+      return run();
+    } finally {
+      this.#writing = false;
+    }
+  }
+
   #runWrite(rawArgs: readonly Uint8Array[]): ReplyValue {
-    this.timeNs += 1n;
+    this.#setTime(this.timeNs + 1n);
     const args = rawArgs.map((arg) => decoder.decode(arg));
     const command = lookupCommand(this.app, args[0] ?? "");
     if (command?.kind !== "write") return new Error(`unknown command '${(args[0] ?? "").toLowerCase()}'`);
     try {
-      return command.run(this.#view(rawArgs), args);
+      return this.#asWriter(() => command.run(this.#view(rawArgs), args));
     } catch (error) {
       return asError(error);
     }
@@ -111,34 +150,71 @@ export class ReplicatedMachine<D> {
   /**
    * The whole state as bytes, in uhaha's layout: "SNAP0001", boot time ns,
    * machine time ns, random state (three little-endian int64), then the
-   * application's data (JSON or its own format).
+   * application's data (JSON or its own format) — for a kv app followed by
+   * its store (see kv_snapshot.ts). In chunks, all taken now: a big store
+   * never becomes one buffer.
    */
-  snapshot(): Uint8Array {
+  snapshotChunks(): Uint8Array[] {
     const user = this.app.jsonSnapshots
       ? encoder.encode(JSON.stringify(this.data))
       : this.app.snapshot!(this.data);
-    const out = new Uint8Array(8 + 24 + user.length);
-    out.set(encoder.encode(SNAPSHOT_MAGIC), 0);
-    const view = new DataView(out.buffer);
+    const header = new Uint8Array(32);
+    header.set(encoder.encode(SNAPSHOT_MAGIC), 0);
+    const view = new DataView(header.buffer);
     view.setBigInt64(8, this.bootNs, true);
     view.setBigInt64(16, this.timeNs, true);
     view.setBigUint64(24, this.#rng.state, true);
-    out.set(user, 32);
-    return out;
+    return this.kv ? [header, ...joinStoreSnapshot(user, this.kv.store)] : [header, user];
+  }
+
+  /** snapshotChunks() as one buffer. */
+  snapshot(): Uint8Array {
+    return concat(this.snapshotChunks());
   }
 
   /** Replaces the state with a snapshot's; throws a clear error if the bytes are not one. */
   restore(bytes: Uint8Array): void {
-    if (bytes.length < 32 || decoder.decode(bytes.subarray(0, 8)) !== SNAPSHOT_MAGIC) {
+    const split = new KvSnapshotSplitter();
+    split.push(bytes.subarray(Math.min(32, bytes.length)));
+    this.#install(bytes.subarray(0, 32), split);
+  }
+
+  /**
+   * restore() from the snapshot's bytes as a stream: a kv app's store is
+   * read entry by entry into a new store on the side, never whole, and the
+   * state changes only once all of it is read.
+   */
+  async restoreChunks(chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    let header = new Uint8Array(0);
+    const split = new KvSnapshotSplitter();
+    for await (const chunk of chunks) {
+      let rest = chunk;
+      if (header.length < 32) {
+        const take = Math.min(32 - header.length, rest.length);
+        const grown = new Uint8Array(header.length + take);
+        grown.set(header);
+        grown.set(rest.subarray(0, take), header.length);
+        header = grown;
+        rest = rest.subarray(take);
+      }
+      if (rest.length > 0) split.push(rest);
+    }
+    this.#install(header, split);
+  }
+
+  #install(header: Uint8Array, split: KvSnapshotSplitter): void {
+    if (header.length < 32 || decoder.decode(header.subarray(0, 8)) !== SNAPSHOT_MAGIC) {
       throw new Error(`not a machine snapshot: it does not start with ${SNAPSHOT_MAGIC}`);
     }
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const user = bytes.subarray(32);
-    const data = this.app.jsonSnapshots ? JSON.parse(decoder.decode(user)) as D : this.app.restore!(user);
+    const { appData, store } = split.finish();
+    if (store && !this.kv) throw new Error("the snapshot holds a KV store: the app needs kv: true to restore it");
+    const data = this.app.jsonSnapshots ? JSON.parse(decoder.decode(appData)) as D : this.app.restore!(appData);
+    const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
     this.bootNs = view.getBigInt64(8, true);
-    this.timeNs = view.getBigInt64(16, true);
     this.#rng = new Pcg32(0n, undefined, view.getBigUint64(24, true));
     this.data = data;
+    this.kv?.store.replaceWith(store ?? new KvStore());
+    this.#setTime(view.getBigInt64(16, true));
   }
 }
 
@@ -168,5 +244,11 @@ class MachineView<D> implements Machine<D> {
 
   now(): bigint {
     return this.#machine.timeNs;
+  }
+
+  get kv(): SyncKv {
+    const kv = this.#machine.kv;
+    if (!kv) throw new Error("this app has no store: add kv: true to its App to use m.kv");
+    return kv;
   }
 }

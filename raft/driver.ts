@@ -19,12 +19,12 @@ import type { DriverTransport } from "./driver_seams.ts";
 import { type DriverOptions, resolveDriverOptions, type ResolvedDriverOptions } from "./driver_options.ts";
 import { type RaftStatus, statusView } from "./driver_status.ts";
 import { loadDurableState } from "./durable_state.ts";
-import { NodeStoppedError, NotLeaderError, OutcomeUnknownError, ShutdownError } from "./errors.ts";
+import { NodeStoppedError, NotLeaderError, OutcomeUnknownError, refusalError, ShutdownError } from "./errors.ts";
 import { MachineFeed } from "./machine_feed.ts";
 import { OutageRecovery } from "./outage_recovery.ts";
 import { PeerBook } from "./peer_book.ts";
 import { PendingProposals, PendingReads } from "./pending_requests.ts";
-import { persistReady } from "./ready_persistence.ts";
+import { maySendBeforePersisting, persistReady } from "./ready_persistence.ts";
 import { LeaderHint } from "./leader_hint.ts";
 import { receiveStreamedSnapshot, sendStoredSnapshot } from "./snapshot_io.ts";
 import { SnapshotPolicy } from "./snapshot_policy.ts";
@@ -115,10 +115,8 @@ export class RaftDriver {
 
   /** A single-voter cluster need not wait an election timeout to elect itself. */
   #campaignIfAlone(): void {
-    const config = this.#core.config;
-    if (config.members.length === 1 && config.members[0].id === this.id && config.members[0].voter) {
-      this.#core.campaign();
-    }
+    const [only, ...others] = this.#core.config.members;
+    if (others.length === 0 && only?.id === this.id && only.voter) this.#core.campaign();
   }
 
   // ---- inputs -------------------------------------------------------------
@@ -134,9 +132,9 @@ export class RaftDriver {
 
   /** A snapshot streamed from the leader: store it (verified), then let the core install it. */
   async receiveSnapshot(message: SnapshotMessage, data: AsyncIterable<Uint8Array>): Promise<void> {
-    if (this.#recovery.failure) throw this.#recovery.failure; // the transport tells the sender, who retries later
-    if (!this.#core.wantsSnapshot(message)) throw new Error(`snapshot from node ${message.from} refused: not from a leader this node heeds`);
+    const failure = this.#recovery.failure ?? (this.#core.wantsSnapshot(message) ? undefined : new Error(`snapshot from node ${message.from} refused: not from a leader this node heeds`));
     // A failure reaches the transport, which tells the sender, whose core then retries.
+    if (failure) throw failure;
     await receiveStreamedSnapshot(this.#o.snapshots, message, data, this.#o.logger);
     this.receive(message);
   }
@@ -158,7 +156,7 @@ export class RaftDriver {
     if (this.#fatal) return Promise.reject(this.#fatal);
     if (!result.accepted) {
       if (result.reason === "notLeader") return Promise.reject(this.#notLeader());
-      return Promise.reject(new Error(result.message));
+      return Promise.reject(refusalError(result.reason, result.message));
     }
     this.#kick();
     return this.#proposals.add(result.index, result.term);
@@ -234,11 +232,11 @@ export class RaftDriver {
           this.#reads.closeBatch();
           const ready = this.#core.ready();
           this.#machine.applyDurable(ready);
-          // Nothing of a Ready that failed to persist is sent, applied or advanced: its core is dropped on resuming.
+          const sendFirst = maySendBeforePersisting(ready, this.#core.role, this.#o.stable.get());
+          if (sendFirst) this.#send(ready);
+          // Nothing of a Ready that failed to persist is applied or advanced (nor sent, unless sent first): its core is dropped on resuming.
           if (!(await this.#persist(ready))) break;
-          // The transport must know a new member before this Ready's first append to it (PeerBook).
-          if (this.#peers.stale(this.#core.config)) this.#updatePeers();
-          this.#send(ready);
+          if (!sendFirst) this.#send(ready);
           await this.#apply(ready);
           this.#core.advance(ready);
           this.#noticeStateChange();
@@ -268,6 +266,8 @@ export class RaftDriver {
   }
 
   #send(ready: Ready): void {
+    // The transport must know a new member before this Ready's first append to it (PeerBook).
+    if (this.#peers.stale(this.#core.config)) this.#updatePeers();
     const plain: Message[] = [];
     for (const message of ready.messages) {
       if (message.type === "snapshot") void this.#sendSnapshot(message);

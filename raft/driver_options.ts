@@ -25,9 +25,10 @@ export interface DriverTunables {
   /** Take a snapshot once this many entries were applied since the last one. Default 8192. */
   readonly snapshotThresholdEntries: number;
   /**
-   * Also once entries holding this many bytes of commands were applied
-   * since the last: the log since the last snapshots is held in memory, and
-   * batched writes fill 8192 entries with hundreds of MB. Default 32 MiB.
+   * Also once entries holding this many bytes of commands (or the state's
+   * size in the last snapshot, up to 4 times this) were applied since the last: the
+   * log since the last snapshots is held in memory, and batched writes fill
+   * 8192 entries with hundreds of MB. Default 8 MiB.
    */
   readonly snapshotThresholdBytes: number;
   /**
@@ -52,7 +53,7 @@ export const DRIVER_DEFAULTS: DriverTunables = Object.freeze({
   tickMs: 100,
   electionTicks: 10,
   snapshotThresholdEntries: 8192,
-  snapshotThresholdBytes: 32 * 1024 * 1024,
+  snapshotThresholdBytes: 8 * 1024 * 1024,
   snapshotIntervalMs: 120_000,
   proposalTimeoutMs: 10_000,
   storageRetryMaxMs: 2_000,

@@ -14,10 +14,15 @@ export interface Applier {
    * node (see NodeStoppedError).
    */
   apply(data: Uint8Array, index: number): unknown;
-  /** The machine's whole state (as of the last applied entry). */
-  snapshot(): Uint8Array;
+  /** The machine's whole state (as of the last applied entry), whole or in chunks. */
+  snapshot(): Uint8Array | readonly Uint8Array[];
   /** Replaces the machine's state with a snapshot's. */
   restore(bytes: Uint8Array): void;
+  /**
+   * restore() from the snapshot's bytes as they are read, for a machine
+   * that need not hold them whole; its state changes only at the end.
+   */
+  restoreChunks?(chunks: AsyncIterable<Uint8Array>): Promise<void>;
   /** Machine time in ms and its random state, stored in snapshot headers for display. */
   snapshotHeader(): { time: number; seed: string };
 }

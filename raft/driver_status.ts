@@ -27,6 +27,8 @@ export interface RaftStatus {
   readonly snapshotMeta: SnapshotMeta;
   /** Term of the entry at `index`, undefined if compacted or absent. */
   termAt(index: number): number | undefined;
+  /** Leader only: the target of a leadership transfer in progress, 0 if none. */
+  readonly transferee: number;
   /** Leader only: replication state per member (empty on other roles). */
   progress(): PeerProgress[];
 }
@@ -60,6 +62,9 @@ export function statusView(core: () => RaftNode): RaftStatus {
     },
     get snapshotMeta() {
       return core().snapshotMeta;
+    },
+    get transferee() {
+      return core().transferee;
     },
     termAt: (index: number) => core().termAt(index),
     progress: () => core().progress(),

@@ -9,14 +9,14 @@ import type { MembershipConfig, SnapshotMeta } from "./core/types.ts";
 import type { LogStore } from "./storage/log_store.ts";
 import type { SnapshotStore } from "./storage/snapshot_store.ts";
 import type { StableStore } from "./storage/stable_store.ts";
-import { readSnapshotData } from "./snapshot_io.ts";
+import { restoreFromSnapshot } from "./snapshot_io.ts";
 
 export interface DurableSources {
   readonly log: LogStore;
   readonly stable: StableStore;
   readonly snapshots: SnapshotStore;
   /** Where a snapshot's data goes when the machine must be restored from it. */
-  readonly applier: { restore(bytes: Uint8Array): void };
+  readonly applier: { restore(bytes: Uint8Array): void; restoreChunks?(chunks: AsyncIterable<Uint8Array>): Promise<void> };
   /** The configuration of a brand-new cluster (no snapshot yet). */
   readonly initialConfig: MembershipConfig;
 }
@@ -54,7 +54,7 @@ export async function loadDurableState(sources: DurableSources, machineIndex: nu
   const entries = await log.entries(snapshot.index + 1, log.lastIndex() + 1);
   let applied = machineIndex ?? -1;
   if (latest && latest.index > applied) {
-    sources.applier.restore(await readSnapshotData(snapshots, latest));
+    await restoreFromSnapshot(snapshots, latest, sources.applier);
     applied = latest.index;
   }
   const lastIndex = entries.at(-1)?.index ?? snapshot.index;

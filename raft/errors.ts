@@ -3,6 +3,7 @@
  * They know nothing of the client protocol: commands/client_errors.ts
  * turns them into what a Redis client is sent (MOVED, TRYAGAIN, …).
  */
+import type { RejectReason } from "./core/types.ts";
 
 /**
  * This node is not the leader. `leaderId` is the leader it knows of (0:
@@ -51,6 +52,23 @@ export class WriteDroppedError extends Error {
     this.index = index;
     this.name = "WriteDroppedError";
   }
+}
+
+/**
+ * This leader is handing leadership over (a transfer is under way, Raft
+ * §3.10, as on a graceful stop): the write was not appended. Safe to retry
+ * in a moment, when the new leader is known.
+ */
+export class LeadershipTransferError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LeadershipTransferError";
+  }
+}
+
+/** The error for a request the core refused for `reason` other than "notLeader", with the core's `message`. */
+export function refusalError(reason: RejectReason, message: string): Error {
+  return reason === "transferring" ? new LeadershipTransferError(message) : new Error(message);
 }
 
 /** The node is shutting down: the request was not served. */

@@ -9,7 +9,7 @@ import type { Ready, SnapshotMeta } from "./core/types.ts";
 import type { Applier } from "./driver_seams.ts";
 import { NodeStoppedError } from "./errors.ts";
 import type { PendingProposals } from "./pending_requests.ts";
-import { findSnapshot, readSnapshotData } from "./snapshot_io.ts";
+import { findSnapshot, restoreFromSnapshot, SnapshotReadError } from "./snapshot_io.ts";
 import type { SnapshotInfo, SnapshotStore } from "./storage/snapshot_store.ts";
 
 export class MachineFeed {
@@ -84,16 +84,15 @@ export class MachineFeed {
    */
   async restore(meta: SnapshotMeta): Promise<SnapshotInfo> {
     let info: SnapshotInfo;
-    let bytes: Uint8Array;
     try {
       info = await findSnapshot(this.#snapshots, meta.index, meta.term);
-      bytes = await readSnapshotData(this.#snapshots, info);
     } catch (error) {
       throw NodeStoppedError.storage(error);
     }
     try {
-      this.#applier.restore(bytes);
+      await restoreFromSnapshot(this.#snapshots, info, this.#applier);
     } catch (error) {
+      if (error instanceof SnapshotReadError) throw NodeStoppedError.storage(error.cause);
       throw NodeStoppedError.applier(`restoring the snapshot at index ${meta.index}`, meta.index, error);
     }
     this.#index = meta.index;

@@ -6,7 +6,8 @@
 import type { SnapshotMessage } from "./core/types.ts";
 import type { DriverTransport } from "./driver_seams.ts";
 import type { Logger } from "./logger.ts";
-import type { SnapshotInfo, SnapshotStore } from "./storage/mod.ts";
+import { ProgressLog } from "./progress_log.ts";
+import type { SnapshotInfo, SnapshotReader, SnapshotStore } from "./storage/mod.ts";
 
 /** Bytes per chunk streamed to a follower. */
 const CHUNK_BYTES = 1 << 20;
@@ -23,6 +24,59 @@ export async function readSnapshotData(store: SnapshotStore, info: SnapshotInfo)
   const reader = await store.open(info.id);
   try {
     return await reader.readData();
+  } finally {
+    await reader.close();
+  }
+}
+
+/** A failure to read a stored snapshot (not of the machine restoring from it). */
+export class SnapshotReadError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "SnapshotReadError";
+  }
+}
+
+/**
+ * Restores `machine` from a stored snapshot, streaming its bytes when the
+ * machine can take them so; failures to read the snapshot are
+ * SnapshotReadErrors, the machine's own failures are thrown as they are.
+ */
+export async function restoreFromSnapshot(
+  store: SnapshotStore,
+  info: SnapshotInfo,
+  machine: { restore(bytes: Uint8Array): void; restoreChunks?(chunks: AsyncIterable<Uint8Array>): Promise<void> },
+): Promise<void> {
+  if (!machine.restoreChunks) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readSnapshotData(store, info);
+    } catch (error) {
+      throw new SnapshotReadError(error);
+    }
+    return machine.restore(bytes);
+  }
+  let reader: SnapshotReader;
+  try {
+    reader = await store.open(info.id);
+  } catch (error) {
+    throw new SnapshotReadError(error);
+  }
+  async function* chunks(): AsyncIterable<Uint8Array> {
+    const source = reader.readDataChunks()[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await source.next();
+      } catch (error) {
+        throw new SnapshotReadError(error);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  try {
+    await machine.restoreChunks(chunks());
   } finally {
     await reader.close();
   }
@@ -47,6 +101,7 @@ export async function storeStreamedSnapshot(
   store: SnapshotStore,
   expect: { index: number; term: number },
   chunks: AsyncIterable<Uint8Array>,
+  progress?: ProgressLog,
 ): Promise<SnapshotInfo> {
   const install = await store.beginInstall(expect);
   let offset = 0;
@@ -54,6 +109,7 @@ export async function storeStreamedSnapshot(
     for await (const chunk of chunks) {
       await install.write(offset, chunk);
       offset += chunk.length;
+      progress?.set(offset);
     }
     return await install.commit();
   } catch (error) {
@@ -76,7 +132,10 @@ export async function sendStoredSnapshot(
   try {
     const info = await findSnapshot(store, message.snapshot.index, message.snapshot.term);
     logger.info(`sending snapshot ${info.id} (${info.size} bytes) to ${message.to}`);
-    return (await transport?.sendSnapshot(message, snapshotFileChunks(store, info))) ?? false;
+    const progress = new ProgressLog((line) => logger.info(line), `sending snapshot ${info.id} to node ${message.to}`, { total: info.size });
+    const sent = (await transport?.sendSnapshot(message, counted(snapshotFileChunks(store, info), progress))) ?? false;
+    progress.finish(sent ? "done" : "failed");
+    return sent;
   } catch (error) {
     logger.warn(`snapshot to ${message.to} failed: ${(error as Error).message}`);
     return false;
@@ -90,11 +149,23 @@ export async function receiveStreamedSnapshot(
   data: AsyncIterable<Uint8Array>,
   logger: Logger,
 ): Promise<void> {
+  // The sender does not say the size up front: progress without a total.
+  const what = `receiving snapshot ${message.snapshot.term}/${message.snapshot.index} from node ${message.from}`;
+  const progress = new ProgressLog((line) => logger.info(line), what);
   try {
-    const info = await storeStreamedSnapshot(store, message.snapshot, data);
+    const info = await storeStreamedSnapshot(store, message.snapshot, data, progress);
+    progress.finish();
     logger.info(`received snapshot ${info.id} (${info.size} bytes) from ${message.from}`);
   } catch (error) {
     logger.warn(`snapshot from ${message.from} failed: ${(error as Error).message}`);
     throw error;
+  }
+}
+
+/** `chunks`, counting each into `progress` once it has been taken. */
+async function* counted(chunks: AsyncIterable<Uint8Array>, progress: ProgressLog): AsyncIterable<Uint8Array> {
+  for await (const chunk of chunks) {
+    yield chunk;
+    progress.add(chunk.byteLength);
   }
 }

@@ -1,7 +1,11 @@
 /**
  * When to take a snapshot: once `thresholdEntries` entries, or entries
- * holding `thresholdBytes` bytes, were applied since the last one (the log
- * since the last snapshots is what a node holds in memory), and every
+ * holding `thresholdBytes` bytes — or as many bytes as the state itself
+ * held in the last snapshot, up to 4 × `thresholdBytes` — were applied
+ * since the last one. The log since the last two snapshots is what a node
+ * holds in memory, so the threshold is small; but a snapshot costs about
+ * the state's size, so a large state is not written out for every few MB
+ * of commands. And every
  * `intervalMs` when anything at all was, so
  * a quiet node's log and restart replay stay short too. It only decides;
  * the Snapshotter takes them. Driven by the driver's notifications of what
@@ -14,7 +18,7 @@ import type { Snapshotter } from "./snapshotter.ts";
 export interface SnapshotPolicyOptions {
   /** Take one once this many entries were applied since the last. */
   readonly snapshotThresholdEntries: number;
-  /** Take one once entries holding this many bytes were applied since the last. */
+  /** Take one once entries holding this many bytes (or the last snapshot's state size, up to 4 times this) were applied since the last. */
   readonly snapshotThresholdBytes: number;
   /** Take one this often, in ms, when anything was applied since the last. */
   readonly snapshotIntervalMs: number;
@@ -23,7 +27,7 @@ export interface SnapshotPolicyOptions {
 
 export class SnapshotPolicy {
   readonly #o: SnapshotPolicyOptions;
-  readonly #snapshotter: Pick<Snapshotter, "lastIndex" | "busy" | "take">;
+  readonly #snapshotter: Pick<Snapshotter, "lastIndex" | "lastStateBytes" | "busy" | "take">;
   readonly #mayTake: () => boolean;
   #appliedIndex = 0;
   #appliedBytes = 0;
@@ -35,7 +39,7 @@ export class SnapshotPolicy {
   #timer: ReturnType<typeof setInterval> | undefined;
 
   /** `mayTake` is false while the node may not write (closed, or paused by a storage failure). */
-  constructor(options: SnapshotPolicyOptions, snapshotter: Pick<Snapshotter, "lastIndex" | "busy" | "take">, mayTake: () => boolean) {
+  constructor(options: SnapshotPolicyOptions, snapshotter: Pick<Snapshotter, "lastIndex" | "lastStateBytes" | "busy" | "take">, mayTake: () => boolean) {
     this.#o = options;
     this.#snapshotter = snapshotter;
     this.#mayTake = mayTake;
@@ -57,7 +61,9 @@ export class SnapshotPolicy {
       this.#bytesAtSnapshot = this.#bytesAtRequest ?? appliedBytes;
       this.#bytesAtRequest = undefined;
     }
-    const bytesReached = appliedBytes - this.#bytesAtSnapshot >= this.#o.snapshotThresholdBytes;
+    const least = this.#o.snapshotThresholdBytes;
+    const threshold = Math.max(least, Math.min(this.#snapshotter.lastStateBytes, 4 * least));
+    const bytesReached = appliedBytes - this.#bytesAtSnapshot >= threshold;
     this.#consider(bytesReached ? 1 : this.#o.snapshotThresholdEntries);
   }
 

@@ -10,6 +10,7 @@ import type { RaftNode } from "./core/raft_node.ts";
 import type { Applier } from "./driver_seams.ts";
 import type { Logger } from "./logger.ts";
 import type { LogStore } from "./storage/log_store.ts";
+import { ProgressLog } from "./progress_log.ts";
 import type { SnapshotInfo, SnapshotStore } from "./storage/snapshot_store.ts";
 
 /** What a snapshot is taken of: the driver's state, read when it is taken. */
@@ -27,10 +28,14 @@ export interface SnapshotterParts {
   readonly logger: Logger;
 }
 
+/** The machine's bytes go to the store this much at a time. */
+const WRITE_CHUNK_BYTES = 4 << 20;
+
 export class Snapshotter {
   readonly #source: SnapshotSource;
   readonly #parts: SnapshotterParts;
   #lastIndex: number;
+  #lastStateBytes = 0;
   #taking: Promise<SnapshotInfo> | undefined;
 
   /** `lastIndex`: the index of the newest snapshot in the store (0: none). */
@@ -43,6 +48,11 @@ export class Snapshotter {
   /** Index of the newest snapshot: taken here, installed from a leader, or found on disk. */
   get lastIndex(): number {
     return this.#lastIndex;
+  }
+
+  /** Size of the machine's state (uncompressed) in the newest snapshot taken here; 0 before the first. */
+  get lastStateBytes(): number {
+    return this.#lastStateBytes;
   }
 
   /** True while a snapshot is being taken. */
@@ -75,13 +85,27 @@ export class Snapshotter {
     // The configuration in effect at `index`, not the latest appended one
     // (a membership change may still be in flight).
     const { term, config } = this.#source.core().snapshotMetaAt(index);
-    const bytes = applier.snapshot();
+    const taken = applier.snapshot();
+    const chunks = taken instanceof Uint8Array ? [taken] : taken;
+    const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
     const header = applier.snapshotHeader();
+    const progress = new ProgressLog((line) => logger.info(line), `writing snapshot at index ${index}`, { total });
     const sink = await snapshots.create({ index, term, config, time: header.time, seed: header.seed });
-    await sink.write(bytes);
+    // In pieces, so a large machine's snapshot reports its progress.
+    let written = 0;
+    for (const chunk of chunks) {
+      for (let at = 0; at < chunk.byteLength; at += WRITE_CHUNK_BYTES) {
+        const piece = chunk.subarray(at, at + WRITE_CHUNK_BYTES);
+        await sink.write(piece);
+        written += piece.byteLength;
+        progress.set(written);
+      }
+    }
     const info = await sink.commit();
+    progress.finish();
     const previous = this.#lastIndex;
     this.#lastIndex = index;
+    this.#lastStateBytes = total;
     const core = this.#source.core();
     if (previous > 0 && previous <= Math.min(index, core.appliedIndex)) {
       const meta = core.compact(previous);

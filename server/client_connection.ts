@@ -23,6 +23,15 @@ export interface Client {
   readonly id: number;
   readonly remoteAddress: string;
   authenticated: boolean;
+  /**
+   * Set by PROXYHOP: another node's leader proxy (--proxy) sends this
+   * connection's commands. They are never forwarded again (no proxy loops
+   * between nodes with different views of the leader), and the reply is
+   * left for the forwarding node's response filter.
+   */
+  fromProxy: boolean;
+  /** True when it presented a TLS certificate that chains to the node's trust anchors (as a peer's must). */
+  readonly certified?: boolean;
   /** Free for the application (connection hooks and intermediate commands). */
   context: unknown;
   /** Runs nothing received after the current command; sends the replies before it and its own, then closes (QUIT). */
@@ -88,8 +97,10 @@ export class ClientConnection implements Client {
   /** Unique per process, increasing. */
   readonly id = newClientId();
   readonly remoteAddress: string;
+  readonly certified: boolean;
   /** Set by AUTH; always true when the server has no password. */
   authenticated = false;
+  fromProxy = false;
   /** Free for the application (connection hooks attach their state here). */
   context: unknown = undefined;
 
@@ -123,6 +134,7 @@ export class ClientConnection implements Client {
     this.#maxReplyBufferBytes = options.maxReplyBufferBytes ?? 0;
     this.#onLimit = options.onLimit ?? (() => {});
     this.remoteAddress = remoteAddressOf(socket);
+    this.certified = (socket as { authorized?: boolean }).authorized === true;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
     socket.on("drain", () => {
@@ -325,6 +337,7 @@ export class ClientConnection implements Client {
   }
 
   #updateReading(): void {
+    // Once this side has ended, input is read and dropped (#onData ignores it): see #end.
     const paused = !this.#ended && (this.#closing || this.#writeBlocked || this.#pending.length >= this.#maxPending);
     if (paused && !this.#socket.isPaused()) this.#socket.pause();
     else if (!paused && this.#socket.isPaused()) this.#socket.resume();

@@ -10,8 +10,8 @@ import { ClientConnection, type ConnectionOptions, type Dispatch } from "./clien
 export interface ListenOptions {
   /** Host "" means every interface. */
   readonly address: HostPort;
-  /** PEM certificate and key; when given, every connection is TLS. */
-  readonly tls?: { readonly cert: string; readonly key: string };
+  /** TLS server options (certificate, key, client certificates asked for); when given, every connection is TLS. */
+  readonly tls?: tls.TlsOptions;
 }
 
 /** What the server does with its connections, given once the node is wired (`serve`). */
@@ -74,7 +74,7 @@ export class RespServer {
     };
     // Half-open, so a client's end of input does not cut the replies to what it sent before.
     const raw = options.tls
-      ? tls.createServer({ cert: options.tls.cert, key: options.tls.key, allowHalfOpen: true }, accept)
+      ? tls.createServer({ ...options.tls, allowHalfOpen: true }, accept)
       : net.createServer({ allowHalfOpen: true }, accept);
     const server = new RespServer(raw);
     return new Promise((resolve, reject) => {

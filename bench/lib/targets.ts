@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { transform } from "sucrase";
+import { transformSync } from "esbuild";
 import { EXECUTABLE } from "./executable.ts";
 import { makeTempDir, REPO_ROOT, type RunningProcess, spawnTracked, waitFor } from "./processes.ts";
 import { replyAsRecord, request } from "./resp_request.ts";
@@ -180,12 +180,12 @@ export function redisTarget(fsync: boolean): Target {
 }
 
 /**
- * `script` with its types stripped (sucrase), as a .mjs file in a new temp
+ * `script` with its types stripped (esbuild), as a .mjs file in a new temp
  * dir: Node 20 runs it with nothing loaded but the script, where tsx would
  * add its loader's memory and threads to what the ceiling measures.
  */
 function plainJavaScript(script: string, parent: string): string {
-  const { code } = transform(readFileSync(script, "utf8"), { transforms: ["typescript"], filePath: script });
+  const { code } = transformSync(readFileSync(script, "utf8"), { loader: "ts", format: "esm", sourcefile: script });
   const file = join(makeTempDir(parent, "uhaha-bench-ping-"), "ping_server.mjs");
   writeFileSync(file, code);
   return file;

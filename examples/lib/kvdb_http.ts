@@ -7,6 +7,11 @@
  *   DELETE /<key>       DEL through the log (200, or 404 if absent)
  *   GET /_status        200 JSON: this node's Raft state (RAFT INFO fields)
  *
+ * On a node with `--auth`, a request carries `Authorization: Bearer
+ * <password>`: it is checked by AUTH (constant-time, slowed after repeated
+ * failures from one address) and authenticates the HTTP connection, as
+ * AUTH does a Redis connection. Without it, or with a wrong one: `401`.
+ *
  * Commands run through `api.send`, exactly as a Redis client's would. On a
  * follower a command that needs the leader is answered `307 Temporary
  * Redirect` with `Location: http://<leader>/<key>` and `X-Uhaha-Leader:
@@ -22,6 +27,7 @@ const encoder = new TextEncoder();
 /** An error reply as an HTTP response. */
 function errorResponse(error: Error, request: HttpRequest): HttpResponse {
   const message = error.message;
+  if (/^NOAUTH\b/.test(message)) return unauthorized("authentication required: send Authorization: Bearer <password>");
   const redirect = /^(?:MOVED \d+|TRY) (\S+)$/.exec(message);
   if (redirect) {
     const leader = redirect[1];
@@ -42,9 +48,28 @@ function bodyOf(value: unknown): Uint8Array {
   return encoder.encode(String(value));
 }
 
+function unauthorized(why: string): HttpResponse {
+  return { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="uhaha"' }, body: `${why}\n` };
+}
+
+/** Runs AUTH with the request's bearer token, if it has one; a response when that fails. */
+async function authenticate(api: ServiceApi, request: HttpRequest): Promise<HttpResponse | undefined> {
+  const authorization = request.headers.get("authorization");
+  if (authorization === undefined) return undefined;
+  const token = /^Bearer +(\S+)$/i.exec(authorization)?.[1];
+  if (token === undefined) return unauthorized("the Authorization header must be 'Bearer <password>'");
+  const verdict = await api.send(["AUTH", token]);
+  return verdict instanceof Error ? unauthorized(verdict.message) : undefined;
+}
+
 async function handle(api: ServiceApi, request: HttpRequest): Promise<HttpResponse> {
+  const refused = await authenticate(api, request);
+  if (refused) return refused;
   if (request.path === "/_status") {
     if (request.method !== "GET" && request.method !== "HEAD") return { status: 405, headers: { "Allow": "GET, HEAD" } };
+    // As RAFT INFO: only for authenticated clients (PING answers NOAUTH otherwise).
+    const ping = await api.send(["PING"]);
+    if (ping instanceof Error) return errorResponse(ping, request);
     return { status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify(api.status()) + "\n" };
   }
   const key = request.path.slice(1);

@@ -24,6 +24,13 @@ export function propose(r: Raft, data: Uint8Array): ProposeResult {
   if (leader.transferee !== 0) {
     return refuse(r, "transferring", `leadership is being transferred to ${leader.transferee}`);
   }
+  if (!isVoter(r.config, r.id)) {
+    // Its own removal or demotion is appended: no entry may follow it, so
+    // that once it commits the voters that hold it are up to date and one
+    // can take over at once (TimeoutNow, see afterCommit in leader.ts)
+    // rather than after an election timeout.
+    return refuse(r, "transferring", "this leader is leaving the voters; leadership moves once that change commits");
+  }
   const entry = r.appendEntry(EntryKind.Command, data);
   bcastAppend(r);
   return { accepted: true, index: entry.index, term: entry.term };

@@ -46,6 +46,9 @@ function cbVoid(run: (done: (err: NodeJS.ErrnoException | null) => void) => void
   return new Promise<void>((resolve, reject) => run((err) => (err ? reject(err) : resolve())));
 }
 
+/** Mode of the files created: owner only, like the directories (make_directories.ts). */
+export const FILE_MODE = 0o600;
+
 /**
  * The real thing: node:fs. Writes are synchronous pwrite calls into the
  * page cache: they take microseconds, less than the thread-pool round trip
@@ -55,7 +58,7 @@ function cbVoid(run: (done: (err: NodeJS.ErrnoException | null) => void) => void
  * `asyncNodeFileIO` is the all-async variant.
  */
 export const nodeFileIO: FileIO = {
-  open: (path, flags) => cb<number>((d) => fs.open(path, flags, 0o644, d)),
+  open: (path, flags) => cb<number>((d) => fs.open(path, flags, FILE_MODE, d)),
   close: (fd) => cbVoid((d) => fs.close(fd, d)),
   writeAll(fd, data, position) {
     try {

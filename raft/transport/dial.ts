@@ -1,19 +1,22 @@
 /**
  * The dialing side of a peer connection: connect (TCP or TLS), send the
  * preamble and HELLO, check the acceptor's CHALLENGE, answer with PROOF and
- * wait for ACCEPT. See handshake.ts for the exchange.
+ * check the acceptor's proof in ACCEPT. See handshake.ts for the exchange.
  */
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { type HostPort, parseHostPort } from "../../api/host_port.ts";
 import { FrameSocket } from "./frame_socket.ts";
 import { FrameType } from "./frames.ts";
+import { dialTlsOptions, type PeerTls } from "./peer_tls.ts";
 import {
   computeProof,
   decodeChallenge,
+  decodeProof,
   decodeReason,
   encodeHello,
   encodePreamble,
+  type HandshakeTranscript,
   MAX_HANDSHAKE_FRAME_BYTES,
   newNonce,
   proofMatches,
@@ -32,7 +35,8 @@ export function parseAddress(address: string): HostPort | string {
 
 export interface DialOptions {
   readonly address: string;
-  readonly tls: boolean;
+  /** Verified TLS (see peer_tls.ts); plain TCP when undefined. */
+  readonly tls: PeerTls | undefined;
   readonly selfId: number;
   readonly selfAddress: string;
   /** The node we mean to reach. */
@@ -58,11 +62,12 @@ export function dial(o: DialOptions): Promise<DialResult> {
   if (typeof target === "string") return Promise.resolve({ ok: false, error: target, refused: false });
   if (o.signal?.aborted) return Promise.resolve({ ok: false, error: "aborted", refused: false });
   const socket = o.tls
-    ? tls.connect({ host: target.host, port: target.port, rejectUnauthorized: false })
+    ? tls.connect(dialTlsOptions(o.tls, target.host, target.port))
     : net.connect({ host: target.host, port: target.port });
   const conn = new FrameSocket(socket, { maxFrameBytes: MAX_HANDSHAKE_FRAME_BYTES });
   const dialerNonce = newNonce();
   let stage: "challenge" | "accept" = "challenge";
+  let transcript: HandshakeTranscript | undefined;
 
   return new Promise<DialResult>((resolve) => {
     let settled = false;
@@ -96,22 +101,22 @@ export function dial(o: DialOptions): Promise<DialResult> {
         if (acceptorId !== o.targetId) {
           return refuse(`${o.address} is node ${acceptorId}, not node ${o.targetId}`);
         }
-        const transcript = {
+        transcript = {
           dialerId: o.selfId,
           acceptorId,
           dialerNonce,
           acceptorNonce: challenge.value.nonce,
         };
-        if (!proofMatches(challenge.value.proof, computeProof(o.secret, "acceptor", transcript))) {
-          return refuse(
-            `node ${acceptorId} at ${o.address} does not share this node's cluster secret (--auth)`,
-          );
-        }
         stage = "accept";
         conn.send(FrameType.Proof, computeProof(o.secret, "dialer", transcript));
         return;
       }
-      if (stage === "accept" && frame.type === FrameType.Accept) {
+      if (stage === "accept" && frame.type === FrameType.Accept && transcript) {
+        const proof = decodeProof(frame.payload, "ACCEPT");
+        if (!proof.ok) return refuse(proof.error);
+        if (!proofMatches(proof.value, computeProof(o.secret, "acceptor", transcript))) {
+          return refuse(`node ${transcript.acceptorId} at ${o.address} does not share this node's cluster secret (--auth)`);
+        }
         conn.maxFrameBytes = o.maxFrameBytes;
         conn.onFrame = () => {};
         conn.onClose = () => {};

@@ -51,7 +51,9 @@ export class FrameSocket {
     socket.setKeepAlive(true, 10_000);
     socket.on("data", (chunk: Uint8Array) => this.#receive(chunk));
     socket.on("error", (error: Error) => {
-      this.#lastError ??= (error as NodeJS.ErrnoException).code ?? error.message;
+      const { code, syscall } = error as NodeJS.ErrnoException;
+      // A system call's code says it all (ECONNREFUSED); a TLS failure needs its words too.
+      this.#lastError ??= code === undefined ? error.message : syscall !== undefined ? code : `${error.message} (${code})`;
     });
     socket.on("close", () => {
       this.#socketClosed = true;

@@ -9,15 +9,23 @@
  *
  *   dialer   → acceptor  HELLO      purpose u8 | senderId | targetId (0 = any)
  *                                    | senderAddress string | clientNonce (32)
- *   acceptor → dialer    CHALLENGE  acceptorId | serverNonce (32) | serverProof (32)
+ *   acceptor → dialer    CHALLENGE  acceptorId | serverNonce (32)
  *   dialer   → acceptor  PROOF      clientProof (32)
- *   acceptor → dialer    ACCEPT     (empty)     — or REFUSE reason (UTF-8)
+ *   acceptor → dialer    ACCEPT     serverProof (32) — or REFUSE reason (UTF-8)
  *
  * Proofs are HMAC-SHA256 keyed with the cluster secret (`--auth`; the empty
  * key when there is none) over a role label, both nonces and both ids, so the
  * secret never crosses the wire, a proof cannot be replayed on another
  * connection, and each side learns whether the other knows the same secret.
  * A node with a secret and one without refuse each other.
+ *
+ * The dialer proves first. An acceptor answers anyone who connects, so if it
+ * sent its proof first, anyone could take one home and test passwords
+ * against it offline, as fast as they can hash. The acceptor's proof goes
+ * only to a dialer that has proven it knows the secret; wrong proofs are
+ * answered later and later per address (the node's AUTH throttle), like
+ * wrong passwords from a client. (Version 1 sent the acceptor's proof in
+ * CHALLENGE.)
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { ByteWriter, copyBytes, type Decoded, decodeWith, WireFormatError } from "./byte_io.ts";
@@ -26,7 +34,7 @@ import { ByteWriter, copyBytes, type Decoded, decodeWith, WireFormatError } from
 export const PEER_MAGIC: Uint8Array = new Uint8Array([0x00, ...new TextEncoder().encode("UHAHA-RAFT")]);
 
 /** Version of the peer protocol (handshake + framing + codec), sent after the magic. */
-export const PEER_PROTOCOL_VERSION = 1;
+export const PEER_PROTOCOL_VERSION = 2;
 
 /** Bytes of magic + version. */
 export const PEER_PREAMBLE_BYTES = PEER_MAGIC.byteLength + 1;
@@ -103,11 +111,10 @@ export interface Hello {
   readonly nonce: Uint8Array;
 }
 
-/** CHALLENGE: the acceptor introduces itself and proves it knows the secret. */
+/** CHALLENGE: the acceptor introduces itself (its proof comes with ACCEPT). */
 export interface Challenge {
   readonly acceptorId: number;
   readonly nonce: Uint8Array;
-  readonly proof: Uint8Array;
 }
 
 /** A fresh random nonce. */
@@ -149,10 +156,9 @@ export function decodeHello(payload: Uint8Array): Decoded<Hello> {
 
 /** Encodes a CHALLENGE payload. */
 export function encodeChallenge(challenge: Challenge): Uint8Array {
-  const w = new ByteWriter(80);
+  const w = new ByteWriter(48);
   w.varint(challenge.acceptorId, "acceptor id");
   w.raw(challenge.nonce);
-  w.raw(challenge.proof);
   return w.finish();
 }
 
@@ -161,16 +167,15 @@ export function decodeChallenge(payload: Uint8Array): Decoded<Challenge> {
   return decodeWith("bad CHALLENGE", payload, (r) => {
     const acceptorId = checkId(r.varint("acceptor id"), "acceptor id");
     const nonce = r.copy(NONCE_BYTES, "nonce");
-    const proof = r.copy(PROOF_BYTES, "proof");
     r.end("CHALLENGE");
-    return { acceptorId, nonce, proof };
+    return { acceptorId, nonce };
   });
 }
 
-/** Checks a PROOF payload's size and returns the proof. */
-export function decodeProof(payload: Uint8Array): Decoded<Uint8Array> {
+/** Checks a PROOF (or ACCEPT) payload's size and returns the proof. */
+export function decodeProof(payload: Uint8Array, frame = "PROOF"): Decoded<Uint8Array> {
   if (payload.byteLength !== PROOF_BYTES) {
-    return { ok: false, error: `bad PROOF: ${payload.byteLength} bytes, expected ${PROOF_BYTES}` };
+    return { ok: false, error: `bad ${frame}: ${payload.byteLength} bytes, expected ${PROOF_BYTES}` };
   }
   return { ok: true, value: copyBytes(payload) };
 }

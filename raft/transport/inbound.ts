@@ -23,6 +23,7 @@ import { decodeMessages } from "./message_codec.ts";
 import { receiveSnapshot, type SnapshotHandler } from "./snapshot_receive.ts";
 import type { Message } from "../core/types.ts";
 import type { Logger } from "../logger.ts";
+import type { AuthGuard } from "./transport_options.ts";
 
 /** How FrameSocket.refuse words the close reason. */
 const REFUSED = "refused: ";
@@ -31,12 +32,16 @@ const REFUSED = "refused: ";
 export interface InboundContext {
   readonly selfId: number;
   readonly secret: string | undefined;
+  /** Slows wrong proofs per source address; none: answered at once. */
+  readonly guard: AuthGuard | undefined;
   readonly maxFrameBytes: number;
   readonly handshakeTimeoutMs: number;
   readonly snapshotHighWaterBytes: number;
   readonly log: Logger;
   readonly onMessage: (message: Message) => void;
   readonly onSnapshot: SnapshotHandler;
+  /** Asked once the peer has authenticated: a reason to refuse it, or undefined. */
+  readonly admit?: (peerId: number, peerAddress: string) => string | undefined;
   /** The peer authenticated: learn its address. */
   readonly onAuthenticated: (conn: InboundConnection) => void;
   /** The connection ended (for bookkeeping). */
@@ -49,7 +54,7 @@ export class InboundConnection {
   readonly #conn: FrameSocket;
   #hello: Hello | undefined;
   #acceptorNonce: Uint8Array | undefined;
-  #stage: "hello" | "proof" | "open" = "hello";
+  #stage: "hello" | "proof" | "checking" | "open" = "hello";
   #timer: ReturnType<typeof setTimeout> | undefined;
   #onSnapshotClose: ((reason: string) => void) | undefined;
   #dialerGaveUp = false;
@@ -149,16 +154,9 @@ export class InboundConnection {
     }
     if (targetId !== 0 && targetId !== selfId) return this.#refuse(`this is node ${selfId}, not node ${targetId}`);
     this.#acceptorNonce = newNonce();
-    const transcript = this.#transcript();
     this.#stage = "proof";
-    this.#conn.send(
-      FrameType.Challenge,
-      encodeChallenge({
-        acceptorId: selfId,
-        nonce: this.#acceptorNonce,
-        proof: computeProof(this.#ctx.secret, "acceptor", transcript),
-      }),
-    );
+    // No proof of ours yet: it would let anyone who connects test passwords offline (handshake.ts).
+    this.#conn.send(FrameType.Challenge, encodeChallenge({ acceptorId: selfId, nonce: this.#acceptorNonce }));
   }
 
   #transcript() {
@@ -173,13 +171,32 @@ export class InboundConnection {
   #onProof(payload: Uint8Array): void {
     const proof = decodeProof(payload);
     if (!proof.ok) return this.#refuse(proof.error);
-    if (!proofMatches(proof.value, computeProof(this.#ctx.secret, "dialer", this.#transcript()))) {
-      return this.#refuse("authentication failed: the peer does not know this cluster's secret (--auth)");
+    const guard = this.#ctx.guard;
+    const host = this.#conn.socket.remoteAddress ?? "?";
+    const waitMs = guard?.admit(host, Date.now()) ?? 0;
+    if (waitMs === 0) return this.#checkProof(proof.value, host);
+    this.#stage = "checking";
+    setTimeout(() => {
+      if (!this.#conn.closed) this.#checkProof(proof.value, host);
+    }, waitMs);
+  }
+
+  #checkProof(proof: Uint8Array, host: string): void {
+    const guard = this.#ctx.guard;
+    if (!proofMatches(proof, computeProof(this.#ctx.secret, "dialer", this.#transcript()))) {
+      const failure = guard?.failed(host, Date.now());
+      if (failure?.report) {
+        this.#ctx.log.warn(`${failure.failures} failed peer handshakes from ${host}: its answers are now delayed (${failure.nextDelayMs} ms, growing)`);
+      }
+      return this.#refuse("authentication failed: the dialer does not know this cluster secret (--auth)");
     }
+    guard?.succeeded(host);
+    const refusal = this.#ctx.admit?.(this.#hello!.senderId, this.#hello!.senderAddress);
+    if (refusal !== undefined) return this.#refuse(refusal);
     clearTimeout(this.#timer);
     this.#stage = "open";
     this.#conn.maxFrameBytes = this.#ctx.maxFrameBytes;
-    this.#conn.send(FrameType.Accept, new Uint8Array(0));
+    this.#conn.send(FrameType.Accept, computeProof(this.#ctx.secret, "acceptor", this.#transcript()));
     const hello = this.#hello!;
     this.#ctx.log.debug(
       `accepted ${hello.purpose === Purpose.Snapshot ? "snapshot" : "message"} connection from ${this.#who()}`,

@@ -92,6 +92,11 @@ export class PeerLink {
     else if (this.#state === "open") this.#scheduleFlush();
   }
 
+  /** Dials now if the link is idle (nothing queued needs it yet). */
+  connect(): void {
+    if (this.#state === "idle") this.#dial();
+  }
+
   /** Points the link at a new address; the current connection, if any, is dropped. */
   setAddress(address: string): void {
     if (address === this.#address || this.#state === "closed") return;
@@ -150,8 +155,9 @@ export class PeerLink {
         return;
       }
       this.#dialAbort = undefined;
-      if (result.ok) this.#opened(result.conn);
-      else this.#failed(`cannot reach node ${this.id} at ${address}: ${result.error}`);
+      if (result.ok) return this.#opened(result.conn);
+      if (result.refused) this.#o.onRefused?.(this.id, result.error);
+      this.#failed(`cannot reach node ${this.id} at ${address}: ${result.error}`);
     });
   }
 

@@ -15,9 +15,11 @@
  */
 import type * as net from "node:net";
 import { dial } from "./dial.ts";
-import { Purpose } from "./handshake.ts";
+import { FrameSocket } from "./frame_socket.ts";
+import { MAX_HANDSHAKE_FRAME_BYTES, Purpose } from "./handshake.ts";
 import { InboundConnection } from "./inbound.ts";
 import { PeerLink, type PeerLinkStats } from "./peer_link.ts";
+import { peerCertificateProblem } from "./peer_tls.ts";
 import { streamSnapshot } from "./snapshot_send.ts";
 import {
   type PeerTransportOptions,
@@ -96,6 +98,15 @@ export class PeerTransport {
     link = new PeerLink(id, address, this.#o);
     this.#links.set(id, link);
     return link;
+  }
+
+  /**
+   * Connects to every peer in the address book now, before there is
+   * anything to send, so that a peer that refuses this node says so at once.
+   */
+  connectAll(): void {
+    if (this.#closed) return;
+    for (const id of this.#book.keys()) this.#link(id)?.connect();
   }
 
   /**
@@ -188,9 +199,17 @@ export class PeerTransport {
       socket.destroy();
       return;
     }
+    const untrusted = this.#o.tls && peerCertificateProblem(socket);
+    if (untrusted) {
+      const refused = new FrameSocket(socket, { maxFrameBytes: MAX_HANDSHAKE_FRAME_BYTES, alreadyRead, expectPreamble: true });
+      this.#o.log.warn(`refused peer connection from ${refused.remote}: ${untrusted}`);
+      refused.refuse(untrusted);
+      return;
+    }
     const conn = new InboundConnection(socket, alreadyRead, {
       selfId: this.#o.selfId,
       secret: this.#o.secret,
+      guard: this.#o.guard,
       maxFrameBytes: this.#o.maxFrameBytes,
       handshakeTimeoutMs: this.#o.handshakeTimeoutMs,
       snapshotHighWaterBytes: this.#o.snapshotHighWaterBytes,
@@ -200,6 +219,7 @@ export class PeerTransport {
         this.#o.onMessage(message);
       },
       onSnapshot: this.#o.onSnapshot,
+      admit: this.#o.admit,
       onAuthenticated: (c) => this.#authenticated(c),
       onClosed: (c) => {
         this.#inbound.delete(c);
@@ -221,6 +241,11 @@ export class PeerTransport {
     this.#inboundByPeer.set(id, conn);
     // A peer dials again when it restarted or lost its connection: the old one is dead.
     older?.close(`node ${id} connected again`);
+  }
+
+  /** Closes the connections peer `id` opened to this node (it will have to dial, and pass `admit`, again). */
+  dropIncoming(id: number, reason: string): void {
+    for (const conn of this.#inbound) if (conn.peerId === id) conn.close(reason);
   }
 
   /** Per-peer counters and connection state. */

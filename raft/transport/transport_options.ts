@@ -4,7 +4,20 @@
  */
 import type { Message, SnapshotMessage } from "../core/types.ts";
 import type { Logger } from "../logger.ts";
+import type { PeerTls } from "./peer_tls.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "./frames.ts";
+
+/**
+ * Slows guessing of the cluster secret per source address: how long to
+ * wait before checking a proof, and the outcome (server/auth_throttle.ts's
+ * AuthThrottle is one; the node shares it with AUTH).
+ */
+export interface AuthGuard {
+  /** How long to wait, in ms, before checking a proof from `host`. */
+  admit(host: string, nowMs: number): number;
+  failed(host: string, nowMs: number): { readonly failures: number; readonly nextDelayMs: number; readonly report: boolean };
+  succeeded(host: string): void;
+}
 
 /** Options of `new PeerTransport(…)`. */
 export interface PeerTransportOptions {
@@ -14,8 +27,10 @@ export interface PeerTransportOptions {
   readonly selfAddress: string;
   /** The cluster secret (`--auth`). Peers must share it; it is never sent. */
   readonly secret?: string;
-  /** Dial peers over TLS (certificates are not verified: nodes share one). */
-  readonly tls?: boolean;
+  /** Slows wrong handshake proofs per source address (the node's AUTH throttle); none: no delay. */
+  readonly guard?: AuthGuard;
+  /** Peers speak TLS, verified both ways against `tls.ca` (see peer_tls.ts); plain TCP without it. */
+  readonly tls?: PeerTls;
   /** Where the transport logs (the driver's Logger; the node's logger fits). */
   readonly log: Logger;
   /** Called for each message received from a peer, in order per peer. Must not throw. */
@@ -26,6 +41,13 @@ export interface PeerTransportOptions {
    * learns the outcome.
    */
   readonly onSnapshot: (message: SnapshotMessage, data: AsyncIterable<Uint8Array>) => Promise<void>;
+  /**
+   * Asked once a peer has authenticated: a reason to refuse its connection
+   * (sent to it, and logged on both sides), or undefined to accept it.
+   */
+  readonly admit?: (peerId: number, peerAddress: string) => string | undefined;
+  /** Called when a peer refused a connection this node dialed, with its reason. */
+  readonly onRefused?: (peerId: number, reason: string) => void;
   /** Most messages waiting per peer; more are dropped (and counted). Default 4096. */
   readonly maxQueuedMessages?: number;
   /** Largest frame (type + payload) sent or accepted, in bytes. Default 64 MiB. */
@@ -47,10 +69,14 @@ export interface PeerTransportOptions {
 }
 
 /** Options with every default filled in. */
+/** The options that stay optional once resolved (no default). */
+type Unset = "secret" | "tls" | "guard" | "admit" | "onRefused";
+
 export type ResolvedTransportOptions =
-  & Omit<PeerTransportOptions, "secret" | "tls">
-  & Required<Omit<PeerTransportOptions, "secret" | "tls">>
-  & { readonly secret: string | undefined; readonly tls: boolean };
+  & Omit<PeerTransportOptions, Unset>
+  & Required<Omit<PeerTransportOptions, Unset>>
+  & Pick<PeerTransportOptions, "admit" | "onRefused">
+  & { readonly secret: string | undefined; readonly tls: PeerTls | undefined; readonly guard: AuthGuard | undefined };
 
 const DEFAULTS = {
   maxQueuedMessages: 4096,
@@ -73,7 +99,8 @@ export function resolveTransportOptions(o: PeerTransportOptions): ResolvedTransp
     ...DEFAULTS,
     ...stripUndefined(o),
     secret: o.secret || undefined,
-    tls: o.tls ?? false,
+    tls: o.tls,
+    guard: o.guard,
   };
   const positive = (name: keyof typeof DEFAULTS | "selfId") => {
     const value = r[name];

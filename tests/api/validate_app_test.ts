@@ -22,6 +22,8 @@ const cases: Array<[string, unknown, RegExp | undefined]> = [
   ["a bad name", { ...base, jsonSnapshots: true, name: "a b" }, /App.name must be/],
   ["no initialData", { ...base, jsonSnapshots: true, initialData: 1 }, /initialData must be a function/],
   ["no commands", { ...base, jsonSnapshots: true, commands: null }, /App.commands must be an object/],
+  ["a store", { ...base, jsonSnapshots: true, kv: true }, undefined],
+  ["kv not a boolean", { ...base, jsonSnapshots: true, kv: "yes" }, /App.kv must be true or false/],
   ["no snapshot option", { ...base }, /needs jsonSnapshots: true, or both snapshot and restore/],
   ["snapshot without restore", { ...base, snapshot: () => new Uint8Array() }, /needs jsonSnapshots: true, or both/],
   ["both snapshot options", { ...base, jsonSnapshots: true, snapshot: () => new Uint8Array(), restore: () => ({}) }, /choose one/],

@@ -1,7 +1,7 @@
 /**
  * The examples built into the single executable: copied alone into an empty
  * directory and run with a PATH that holds nothing, `uhaha kvdb`, `uhaha
- * ticket`, `uhaha timeseries` and a bare `uhaha` (kvdb) answer their
+ * kv`, `uhaha ticket`, `uhaha timeseries` and a bare `uhaha` (kvdb) answer their
  * commands with no example file present; `-h` lists the names and an
  * unknown name is refused in one line that lists them.
  */
@@ -15,7 +15,7 @@ import { ensureExecutable } from "../helpers/executable.ts";
 import { cleanup, freePort, makeTempDir, signalProcess, spawnProcess, unlessExited, waitForPong } from "../helpers/process.ts";
 import { ask, firstWrite, withRedis } from "../helpers/resp.ts";
 
-const NAMES = "kvdb, ticket, timeseries";
+const NAMES = "kvdb, kv, ticket, timeseries";
 
 describe("the executable's built-in examples", { timeout: 120_000 }, () => {
   let dir: string;
@@ -64,7 +64,7 @@ describe("the executable's built-in examples", { timeout: 120_000 }, () => {
   test("-h lists the built-in apps", async () => {
     const { code, stdout } = await runToExit(["-h"]);
     assert.equal(code, 0);
-    for (const name of ["kvdb", "ticket", "timeseries"]) assert.match(stdout, new RegExp(`^  ${name} +: `, "m"));
+    for (const name of ["kvdb", "kv", "ticket", "timeseries"]) assert.match(stdout, new RegExp(`^  ${name} +: `, "m"));
   });
 
   test("an unknown name: one line that lists the names, exit 2", async () => {
@@ -82,6 +82,16 @@ describe("the executable's built-in examples", { timeout: 120_000 }, () => {
       assert.equal((await ask(redis, "GET") as Error).message, "ERR wrong number of arguments for 'get' command");
       assert.deepEqual(await ask(redis, "COMMAND", "INFO", "get"), [["get", 2, ["readonly", "fast"], 0, 0, 0]]);
       assert.equal(await ask(redis, "VERSION"), "kvdb version 0.1.0");
+    });
+  });
+
+  test("uhaha kv", async () => {
+    await withNode(["kv"], async (redis) => {
+      const versionstamp = await firstWrite(redis, "KV.SET", '["users",{"$bigint":"1"}]', '{"name":"ada"}');
+      assert.match(String(versionstamp), /^[0-9a-f]{20}$/);
+      assert.deepEqual(await ask(redis, "KV.GET", '["users",{"$bigint":"1"}]'), ['{"name":"ada"}', versionstamp]);
+      assert.deepEqual(await ask(redis, "KV.LIST", '{"prefix":["users"]}'), [[['["users",{"$bigint":"1"}]', '{"name":"ada"}', versionstamp]], ""]);
+      assert.equal(await ask(redis, "VERSION"), "kv version 0.1.0");
     });
   });
 

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanup, freePort, makeTempDir, spawnProcess, unlessExited, waitForPort } from "../helpers/process.ts";
-import { ensureExecutable } from "../helpers/executable.ts";
+import { EMBEDDED_NODE_VERSION, ensureExecutable } from "../helpers/executable.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 import { replyToJs } from "../../server/resp_reply_parser.ts";
 import { UHAHA_VERSION } from "../../api/version.ts";
@@ -35,8 +35,9 @@ describe("single executable", () => {
     }
   });
 
-  test("-v works from the empty directory", () => {
-    assert.equal(execFileSync(copy, ["-v"], { cwd: dir, env }).toString(), `uhaha version ${UHAHA_VERSION}\n`);
+  test("-v works from the empty directory and names the Node 24 it embeds", () => {
+    assert.match(EMBEDDED_NODE_VERSION, /^v24\.\d+\.\d+$/);
+    assert.equal(execFileSync(copy, ["-v"], { cwd: dir, env }).toString(), `uhaha version ${UHAHA_VERSION}\nnode ${EMBEDDED_NODE_VERSION}\n`);
   });
 
   test("answers PING", async () => {

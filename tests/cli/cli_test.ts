@@ -3,6 +3,7 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { cleanup, freePort, makeTempDir, signalProcess, spawnCli, waitFor } from "../helpers/process.ts";
 import { UHAHA_VERSION } from "../../api/version.ts";
+import { runtimeVersion } from "../../cli/main.ts";
 import * as net from "node:net";
 
 async function runCli(args: string[]): Promise<{ code: number | string; stdout: string; stderr: string }> {
@@ -23,20 +24,22 @@ describe("uhaha command", () => {
     assert.match(stdout, /-a addr +: bind to address +\(default: 127\.0\.0\.1:11001\)/);
   });
 
-  test("-v prints the version line", async () => {
+  test("-v prints the version line and the runtime's", async () => {
     const { code, stdout } = await runCli(["-v"]);
     assert.equal(code, 0);
-    assert.equal(stdout, `uhaha version ${UHAHA_VERSION}\n`);
+    // The child runs on this process's runtime.
+    assert.equal(stdout, `uhaha version ${UHAHA_VERSION}\n${runtimeVersion()}\n`);
+    assert.match(runtimeVersion(), /^(node v|deno )\d+\.\d+\.\d+$/);
   });
 
   test("-h lists the built-in apps; a name runs one (its -v), an unknown name is one line listing them, exit 2", async () => {
     const help = await runCli(["-h"]);
-    for (const name of ["kvdb", "ticket", "timeseries"]) assert.match(help.stdout, new RegExp(`^  ${name} +: `, "m"));
+    for (const name of ["kvdb", "kv", "ticket", "timeseries"]) assert.match(help.stdout, new RegExp(`^  ${name} +: `, "m"));
     const version = await runCli(["ticket", "-v"]);
-    assert.equal(version.stdout, "ticket version 0.1.0\n");
+    assert.equal(version.stdout, `ticket version 0.1.0\n${runtimeVersion()}\n`);
     const unknown = await runCli(["tickets", "-n", "2"]);
     assert.equal(unknown.code, 2);
-    assert.equal(unknown.stderr, "uhaha: unknown app 'tickets': the built-in apps are kvdb, ticket, timeseries (or give a module file, such as app.ts)\n");
+    assert.equal(unknown.stderr, "uhaha: unknown app 'tickets': the built-in apps are kvdb, kv, ticket, timeseries (or give a module file, such as app.ts)\n");
   });
 
   // A usage error is two lines on stderr, the error in our words and the help hint, and exit code 2.

@@ -2,6 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseFlags } from "../../cli/flags.ts";
+import { helpText } from "../../cli/help.ts";
 import { parseHostPort } from "../../api/host_port.ts";
 import { formatLogLine } from "../../cluster/logger.ts";
 import { UHAHA_VERSION } from "../../api/version.ts";
@@ -26,7 +27,7 @@ describe("flags", () => {
   test("every flag, short and long and Go style", () => {
     const flags = flagsOf([
       "-a", ":11002", "-n", "2", "-d", "/tmp/x", "--join", "127.0.0.1:11001", "-l", "debug",
-      "-tls-cert", "c.pem", "--tls-key=k.pem", "--auth", "pw", "--advertise", "10.0.0.1:11002",
+      "-tls-cert", "c.pem", "--tls-key=k.pem", "-tls-ca=ca.pem", "--auth", "pw", "--advertise", "10.0.0.1:11002",
       "-nosync", "--openreads", "--localtime", "--nonvoter", "app.ts",
     ]);
     assert.deepEqual(flags.listen, { host: "", port: 11002 });
@@ -36,12 +37,38 @@ describe("flags", () => {
     assert.equal(flags.logLevel, "debug");
     assert.equal(flags.tlsCertPath, "c.pem");
     assert.equal(flags.tlsKeyPath, "k.pem");
+    assert.equal(flags.tlsCaPath, "ca.pem");
     assert.equal(flags.auth, "pw");
     assert.deepEqual(flags.advertise, { host: "10.0.0.1", port: 11002 });
     assert.ok(flags.nosync && flags.openReads && flags.localTime && flags.nonVoter);
     assert.deepEqual(flags.modules, ["app.ts"]);
     assert.equal(flagsOf(["-j", "127.0.0.1:1"]).join, "127.0.0.1:1");
     assert.equal(flagsOf(["--restore", "snap.gz"]).restorePath, "snap.gz");
+  });
+
+  test("--leave-on-exit, --reset and --evict-nonvoter-after (a Go duration)", () => {
+    const flags = flagsOf(["--leave-on-exit", "--reset", "--evict-nonvoter-after", "1h2m30s"]);
+    assert.ok(flags.leaveOnExit && flags.reset);
+    assert.equal(flags.evictNonVoterAfterMs, 3_750_000);
+    assert.equal(flagsOf(["-evict-nonvoter-after=10m"]).evictNonVoterAfterMs, 600_000);
+    assert.equal(flagsOf(["--evict-nonvoter-after", "1.5s"]).evictNonVoterAfterMs, 1_500);
+    const defaults = flagsOf([]);
+    assert.deepEqual([defaults.leaveOnExit, defaults.reset, defaults.evictNonVoterAfterMs], [false, false, undefined]);
+    const needs = "--evict-nonvoter-after needs a duration such as 10m, 1h or 90s (at least 1s)";
+    for (const bad of ["10", "10x", "500ms", "-1s", "", "1h-2m", "1000000h"]) {
+      const result = parseFlags([`--evict-nonvoter-after=${bad}`]);
+      assert.ok(!result.ok && result.error === `${needs}, got '${bad}'`, `${bad}: ${JSON.stringify(result)}`);
+    }
+    const both = parseFlags(["--reset", "--restore", "s.gz"]);
+    assert.ok(!both.ok && both.error === "--reset cannot be used with --restore: --restore needs a node directory that does not exist");
+  });
+
+  test("-h and the README's flag table list the operability flags", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    for (const flag of ["--leave-on-exit", "--reset", "--evict-nonvoter-after"]) {
+      assert.match(helpText("uhaha"), new RegExp(`^  ${flag} `, "m"), `-h lacks ${flag}`);
+      assert.match(readme, new RegExp(`^\\| \`${flag}[ \`]`, "m"), `the README's flag table lacks ${flag}`);
+    }
   });
 
   test("IPv6 addresses in brackets", () => {
@@ -146,6 +173,8 @@ describe("flags", () => {
     // Flags that go together, or not.
     [["--tls-cert", "c.pem"], "--tls-cert requires --tls-key"],
     [["--tls-key", "k.pem"], "--tls-key requires --tls-cert"],
+    [["--tls-ca", "ca.pem"], "--tls-ca requires --tls-cert and --tls-key"],
+    [["--tls-ca"], "--tls-ca needs a CA certificate file"],
     [["--tls-cert", "c.pem", "--tls-key", ""], "--tls-key needs a private key file, got ''"],
     [["--restore", "s.gz", "-j", "127.0.0.1:11001"], "--restore cannot be used with -j: a restore starts a new single-node cluster"],
   ];

@@ -60,6 +60,12 @@ describe("catching up by snapshot", () => {
     }
     await waitFor("the follower to install a snapshot", () => /installed snapshot/.test(follower.process.stderr()));
     assert.match(leader.process.stderr(), new RegExp(`sending snapshot \\S+ \\(\\d+ bytes\\) to ${follower.id}`));
+    // Progress, with sizes and rates: the snapshot written, sent, received and restored.
+    const bytesAndRate = String.raw`[\d.]+ (?:B|KiB|MiB|GiB) in [\d.]+ s, [\d.]+ (?:B|KiB|MiB|GiB)/s`;
+    assert.match(leader.process.stderr(), new RegExp(`writing snapshot at index \\d+ done: ${bytesAndRate}`));
+    await waitFor("the send's closing line", () => new RegExp(`sending snapshot \\S+ to node ${follower.id} done: ${bytesAndRate}`).test(leader.process.stderr()));
+    assert.match(follower.process.stderr(), new RegExp(`receiving snapshot \\d+/\\d+ from node ${leader.id} done: ${bytesAndRate}`));
+    await waitFor("the restore's closing line", () => new RegExp(`restoring the machine from a snapshot done: ${bytesAndRate}`).test(follower.process.stderr()));
     await waitFor("the follower to catch up", async () => (await askPort(follower.port, "GET")) === String(count));
     const info = await raftInfo(follower.port);
     assert.ok(Number(info.last_snapshot_index) > stoppedAt, `follower's snapshot index ${info.last_snapshot_index} <= ${stoppedAt}`);

@@ -92,6 +92,11 @@ describe("app hooks", () => {
     assert.equal(await untilAccepted(() => command(client, "SETLATER", "v")), "OK");
     assert.equal(await command(client, "GET"), "v!");
     client.close();
+    // Another node's leader proxy: the forwarding node filters, so this one does not.
+    const proxy = await RawClient.connect(port);
+    assert.equal(await command(proxy, "PROXYHOP"), "OK");
+    assert.equal(await command(proxy, "SHOUT", "quiet"), "quiet");
+    proxy.close();
   });
 
   test("a connection taken over receives every command of other clients", async () => {

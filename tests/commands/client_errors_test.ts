@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { leaderRedirect, toClientError } from "../../commands/client_errors.ts";
 import type { NodeContext } from "../../commands/node_context.ts";
-import { NotLeaderError, OutcomeUnknownError, ShutdownError, WriteDroppedError } from "../../raft/errors.ts";
+import { LeadershipTransferError, NotLeaderError, OutcomeUnknownError, refusalError, ShutdownError, WriteDroppedError } from "../../raft/errors.ts";
 import { encodeReply } from "../../server/resp_writer.ts";
 
 const wire = (error: Error) => new TextDecoder().decode(encodeReply(error));
@@ -28,6 +28,13 @@ test("each Raft error becomes exactly the reply clients have always been sent", 
       "-TRYAGAIN write not applied: log slot 42 was taken by a new leader; safe to retry\r\n",
     ],
     ["shutting down", new ShutdownError(), false, "-SHUTDOWN node is shutting down\r\n"],
+    [
+      "a leadership transfer under way",
+      refusalError("transferring", "leadership is being transferred to 2"),
+      false,
+      "-TRYAGAIN leadership is being transferred to 2; retry shortly\r\n",
+    ],
+    ["another refusal keeps its message", refusalError("configChangePending", "another membership change is not committed yet"), false, "-ERR another membership change is not committed yet\r\n"],
     ["another error keeps its message", new Error("cannot transfer: busy"), false, "-ERR cannot transfer: busy\r\n"],
     ["a thrown string", "odd", false, "-ERR odd\r\n"],
   ];
@@ -38,6 +45,8 @@ test("the Raft errors carry their data and no protocol text", () => {
   const notLeader = new NotLeaderError(3, "h:1");
   assert.deepEqual([notLeader.leaderId, notLeader.leaderAddress], [3, "h:1"]);
   assert.equal(new OutcomeUnknownError("timed out").reason, "timed out");
+  assert.ok(refusalError("transferring", "x") instanceof LeadershipTransferError);
+  assert.ok(!(refusalError("invalidConfChange", "x") instanceof LeadershipTransferError));
   assert.equal(new WriteDroppedError(7).index, 7);
   for (const error of [notLeader, new NotLeaderError(0, undefined), new OutcomeUnknownError("x"), new WriteDroppedError(1), new ShutdownError()]) {
     assert.doesNotMatch(error.message, /^(MOVED|TRY|TRYAGAIN|CLUSTERDOWN|SHUTDOWN)\b/, error.name);

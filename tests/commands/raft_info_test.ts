@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { selectRaftInfo, UHAHA_RAFT_INFO_KEYS } from "../../commands/raft_commands.ts";
-import { goDuration } from "../../api/go_duration.ts";
+import { goDuration, parseGoDuration } from "../../api/go_duration.ts";
 import { encodeReply } from "../../server/resp_writer.ts";
 
 const info: Record<string, string> = Object.fromEntries([...UHAHA_RAFT_INFO_KEYS, "leader_id"].map((key) => [key, `v_${key}`]));
@@ -40,4 +40,10 @@ test("Go-style durations, as time.Duration.String()", () => {
     [120_000_000_000n, "2m0s"],
   ];
   for (const [ns, text] of cases) assert.equal(goDuration(ns), text, `${ns} ns`);
+});
+
+test("parseGoDuration reads what Go's time.ParseDuration reads, in ms", () => {
+  const cases: Array<[string, number]> = [["0", 0], ["10m", 600_000], ["1h30m", 5_400_000], ["1.5s", 1_500], ["250ms", 250], ["2h45m30.5s", 9_930_500], ["1500us", 1.5], [".5s", 500]];
+  for (const [text, ms] of cases) assert.equal(parseGoDuration(text), ms, text);
+  for (const bad of ["", "10", "s", "1 m", "-1s", "1d", "1m-2s"]) assert.equal(typeof parseGoDuration(bad), "string", bad);
 });

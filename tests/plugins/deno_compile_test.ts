@@ -30,5 +30,5 @@ test("the sample main file runs a node under deno run, taking uhaha's flags", as
   assert.equal(replyToJs(reply), "1");
   client.close();
   await node.kill("SIGTERM");
-  assert.equal(execFileSync(DENO, ["run", "-A", "examples/ticket_main.ts", "-v"], { cwd: REPO_ROOT }).toString(), "ticket version 0.1.0\n");
+  assert.match(execFileSync(DENO, ["run", "-A", "examples/ticket_main.ts", "-v"], { cwd: REPO_ROOT }).toString(), /^ticket version 0\.1\.0\ndeno \d+\.\d+\.\d+\n$/);
 });

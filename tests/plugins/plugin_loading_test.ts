@@ -54,7 +54,7 @@ const PLUGINS: Record<string, string> = {
 
 const BAD: Array<[string, string[], RegExp]> = [
   ["a missing file", ["missing.ts"], /cannot load .*missing\.ts/],
-  ["a syntax error, with file and line", ["syntax.ts"], /syntax\.ts:3:\d+/],
+  ["a syntax error, at its line and column", ["syntax.ts"], /syntax\.ts:3:50: /],
   ["no default export", ["no_default.ts"], /no_default\.ts: its default export is not an App object/],
   ["a default export that is not an App", ["not_app.ts"], /not_app\.ts: its default export is not an App object/],
   ["an unknown command kind", ["bad_kind.ts"], /bad_kind\.ts: command 'a' has unknown kind 'sometimes'/],

@@ -13,7 +13,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { type Cluster, type ClusterNode, startCluster } from "../helpers/cluster.ts";
-import { ensureExecutable } from "../helpers/executable.ts";
+import { EMBEDDED_NODE_VERSION, ensureExecutable } from "../helpers/executable.ts";
 import { cleanup, freePort, IS_DENO, makeTempDir, REPO_ROOT, signalProcess, spawnProcess, type Spawned, tsRunner, unlessExited, waitForPong } from "../helpers/process.ts";
 import { ask, errorText, firstWrite, withRedis } from "../helpers/resp.ts";
 
@@ -80,7 +80,7 @@ describe("a plugin that imports \"uhaha\"", { timeout: 180_000 }, () => {
     test("a path to a mod.ts that is not there is the framework; a bare node built-in is allowed", async () => {
       const node = spawnProcess(copy, ["old.js", "-v"], { cwd: dir, env });
       assert.equal(await node.exited, 0, node.stderr());
-      assert.equal(node.stdout(), "old version 0.0.0\n");
+      assert.equal(node.stdout(), `old version 0.0.0\nnode ${EMBEDDED_NODE_VERSION}\n`);
     });
 
     test("any other bare specifier is refused by name", async () => {

@@ -22,7 +22,7 @@ test("driver options: every tunable left out or undefined gets its default", () 
     tickMs: 100,
     electionTicks: 10,
     snapshotThresholdEntries: 8192,
-    snapshotThresholdBytes: 32 * 1024 * 1024,
+    snapshotThresholdBytes: 8 * 1024 * 1024,
     snapshotIntervalMs: 120_000,
     proposalTimeoutMs: 10_000,
     storageRetryMaxMs: 2_000,

@@ -24,6 +24,7 @@ import {
   StorageFailedError,
 } from "../../raft/storage/mod.ts";
 import { waitFor } from "../helpers/process.ts";
+import { restoreFromSnapshot } from "../../raft/snapshot_io.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 const solo = { members: [{ id: 1, address: "n1", voter: true }] };
@@ -191,4 +192,27 @@ test("a data directory an earlier version wrote opens: its term and its vote (st
   const granted = sent.flatMap((m) => m.type === "voteResponse" ? [[m.to, m.granted]] : []);
   assert.deepEqual(granted, [[1, false], [3, true]], "voted for 3 in term 7, and for no one else");
   assert.equal(stable.get().votedFor, 3);
+});
+
+test("a machine's snapshot given in chunks is stored whole, and restores through the chunked path", async () => {
+  const snapshots = new MemorySnapshotStore();
+  const chunked = recordingApplier();
+  const applier: Applier = { ...chunked, snapshot: () => [text("["), text(JSON.stringify(chunked.applied).slice(1, -1)), text("]")] };
+  const { driver } = await startSolo({ applier, snapshots });
+  for (const value of ["a", "b", "c"]) await driver.propose(text(value));
+  const info = await driver.snapshotNow();
+  const reader = await snapshots.open(info.id);
+  try {
+    assert.equal(new TextDecoder().decode(await reader.readData()), JSON.stringify(chunked.applied));
+  } finally {
+    await reader.close();
+  }
+  let streamed = "";
+  await restoreFromSnapshot(snapshots, info, {
+    restore: () => assert.fail("the chunked path is taken when the machine has one"),
+    restoreChunks: async (chunks) => {
+      for await (const chunk of chunks) streamed += new TextDecoder().decode(chunk);
+    },
+  });
+  assert.equal(streamed, JSON.stringify(chunked.applied));
 });

@@ -58,3 +58,42 @@ test("applyDurable leaves a Ready with a snapshot alone (the snapshot is install
   machine.applyDurable(ready([1], [], true));
   assert.deepEqual(applied, []);
 });
+
+test("restore streams a stored snapshot to a machine that takes chunks; its refusal is the applier's, a read failure the storage's", async () => {
+  const snapshots = new MemorySnapshotStore();
+  const meta = { index: 5, term: 2, config: { members: [] }, time: 0, seed: "" };
+  const sink = await snapshots.create(meta);
+  await sink.write(new Uint8Array([1, 2, 3]));
+  await sink.write(new Uint8Array([4]));
+  await sink.commit();
+  let received: number[] = [];
+  let refuse = false;
+  const applier = {
+    apply: () => undefined,
+    snapshot: () => new Uint8Array(),
+    restore: () => assert.fail("the whole-bytes restore is not used when restoreChunks exists"),
+    restoreChunks: async (chunks: AsyncIterable<Uint8Array>) => {
+      received = [];
+      for await (const chunk of chunks) received.push(...chunk);
+      if (refuse) throw new Error("not my snapshot");
+    },
+    snapshotHeader: () => ({ time: 0, seed: "" }),
+  };
+  const machine = new MachineFeed(applier, snapshots, new PendingProposals(1_000), 0);
+  await machine.restore(meta);
+  assert.deepEqual(received, [1, 2, 3, 4]);
+  assert.equal(machine.index, 5);
+  refuse = true;
+  await assert.rejects(machine.restore(meta), (error: Error & { kind?: string }) => error.kind === "applier" && /not my snapshot/.test(String(error.cause ?? error.message)));
+  const broken = new MachineFeed({ ...applier, restoreChunks: async (chunks: AsyncIterable<Uint8Array>) => {
+    for await (const _ of chunks) { /* read it all */ }
+  } }, {
+    ...snapshots,
+    list: () => snapshots.list(),
+    open: async (id: string) => ({ ...(await snapshots.open(id)), readDataChunks: async function* () {
+      yield new Uint8Array([1]);
+      throw new Error("disk read failed");
+    } }),
+  } as unknown as MemorySnapshotStore, new PendingProposals(1_000), 0);
+  await assert.rejects(broken.restore(meta), (error: Error & { kind?: string }) => error.kind === "storage");
+});

@@ -159,3 +159,21 @@ test("adding a member: the leader's first append leaves with the change, and nam
   ]);
   assert.equal(c.core(1).commitIndex, 4, "the addition committed with the new member's vote");
 });
+
+test("a leader that appended its own removal takes no more entries, and hands over by TimeoutNow when it commits", () => {
+  const c = new Cluster([1, 2, 3]);
+  c.elect(1);
+  c.propose(1, 2);
+  assert.ok(c.core(1).proposeConfChange({ type: "demote", id: 1 }).accepted);
+  const refused = c.core(1).propose(new Uint8Array([1]));
+  assert.equal(!refused.accepted && refused.reason, "transferring", "a write after its own demotion is refused");
+  const term = c.core(1).term;
+  c.delivered.length = 0;
+  c.deliver();
+  // No election timeout passes: a caught-up voter is told to campaign, and wins the next term at once.
+  assert.ok(c.delivered.some((m) => m.type === "timeoutNow" && m.from === 1));
+  const leaders = c.leaders();
+  assert.equal(leaders.length, 1);
+  assert.notEqual(leaders[0], 1);
+  assert.equal(c.core(leaders[0]).term, term + 1);
+});

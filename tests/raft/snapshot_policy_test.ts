@@ -7,6 +7,7 @@ import type { SnapshotInfo } from "../../raft/storage/snapshot_store.ts";
 /** A snapshotter that records when it is asked, and takes a snapshot at the index it is told. */
 class FakeSnapshotter {
   lastIndex = 0;
+  lastStateBytes = 0;
   busy = false;
   taken: number[] = [];
   appliedIndex = 0;
@@ -87,4 +88,32 @@ test("snapshot policy: entries holding the byte threshold take one even below th
   assert.deepEqual(snapshotter.taken, [4], "bytes count again from the snapshot");
   applied(6, 10_000);
   assert.deepEqual(snapshotter.taken, [4, 6]);
+});
+
+test("snapshot policy: a state larger than the byte threshold waits for as many bytes of commands, up to 4 times it", () => {
+  const snapshotter = new FakeSnapshotter();
+  const policy = new SnapshotPolicy(
+    { snapshotThresholdEntries: 1000, snapshotThresholdBytes: 5_000, snapshotIntervalMs: 3_600_000, logger: quiet },
+    snapshotter,
+    () => true,
+  );
+  const applied = (index: number, bytes: number) => {
+    snapshotter.appliedIndex = index;
+    policy.applied(index, bytes);
+  };
+  applied(1, 5_000);
+  assert.deepEqual(snapshotter.taken, [1]);
+  snapshotter.lastStateBytes = 20_000;
+  applied(2, 24_999);
+  assert.deepEqual(snapshotter.taken, [1], "19,999 bytes of commands: less than the 20,000-byte state");
+  applied(3, 25_000);
+  assert.deepEqual(snapshotter.taken, [1, 3]);
+  snapshotter.lastStateBytes = 100;
+  applied(4, 30_000);
+  assert.deepEqual(snapshotter.taken, [1, 3, 4], "a small state: the byte threshold again");
+  snapshotter.lastStateBytes = 1_000_000;
+  applied(5, 49_999);
+  assert.deepEqual(snapshotter.taken, [1, 3, 4], "a huge state: at most 4 times the byte threshold");
+  applied(6, 50_000);
+  assert.deepEqual(snapshotter.taken, [1, 3, 4, 6]);
 });

@@ -135,7 +135,7 @@ function closed(conn: FrameSocket, timeoutMs = 8_000): Promise<void> {
 /** A stranger (an id outside the configuration) passes the handshake and sends hostile message batches. */
 async function strangerMessages(rng: Rng, node: ClusterNode, members: readonly number[], strangerId: number, tally: Tally): Promise<number> {
   const dialed = await dial({
-    address: node.address, tls: false, selfId: strangerId, selfAddress: "127.0.0.1:1", targetId: node.id,
+    address: node.address, tls: undefined, selfId: strangerId, selfAddress: "127.0.0.1:1", targetId: node.id,
     purpose: Purpose.Messages, secret: undefined, timeoutMs: 5_000, maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   });
   assert.ok(dialed.ok, `the stranger's handshake: ${!dialed.ok && dialed.error}`);
@@ -167,7 +167,7 @@ async function strangerMessages(rng: Rng, node: ClusterNode, members: readonly n
 /** A stranger offers a snapshot; the node must refuse it (and store nothing). */
 async function strangerSnapshot(rng: Rng, node: ClusterNode, strangerId: number, tally: Tally): Promise<number> {
   const dialed = await dial({
-    address: node.address, tls: false, selfId: strangerId, selfAddress: "127.0.0.1:1", targetId: node.id,
+    address: node.address, tls: undefined, selfId: strangerId, selfAddress: "127.0.0.1:1", targetId: node.id,
     purpose: Purpose.Snapshot, secret: undefined, timeoutMs: 5_000, maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   });
   assert.ok(dialed.ok, `the stranger's snapshot handshake: ${!dialed.ok && dialed.error}`);

@@ -4,6 +4,7 @@
  * advance that the real driver will run.
  */
 import { EntryKind, type LogEntry } from "../../raft/log_entry.ts";
+import { maySendBeforePersisting } from "../../raft/ready_persistence.ts";
 import {
   type HardState,
   type Message,
@@ -70,6 +71,8 @@ export class SimServer {
   private readonly compactTrailing: boolean;
   private readonly deferAdvance: boolean;
   private outstanding: Ready | undefined;
+  /** The outstanding Ready's messages left before its writes reached the disk. */
+  private unpersisted = false;
 
   constructor(
     id: number,
@@ -113,6 +116,7 @@ export class SimServer {
     this.incoming.clear();
     this.retained = undefined;
     this.outstanding = undefined;
+    this.unpersisted = false;
     this.host.checker.onStart(this.id, this.disk.snapshot.meta.index);
   }
 
@@ -138,20 +142,29 @@ export class SimServer {
     if (this.outstanding) {
       const rd = this.outstanding;
       this.outstanding = undefined;
+      if (this.unpersisted) this.persist(rd);
+      this.unpersisted = false;
       this.finish(core, rd);
     }
     while (core.hasReady()) {
       const rd = core.ready();
-      this.persistAndSend(rd);
       if (this.deferAdvance && this.rng.chance(0.5)) {
+        // As the driver does: a leader's appends leave while its own write is
+        // still in flight (§10.2.1); a crash before the next event loses the write.
+        const { term, vote } = this.disk.hardState;
+        this.unpersisted = maySendBeforePersisting(rd, core.role, { currentTerm: term, votedFor: vote || null });
+        if (!this.unpersisted) this.persist(rd);
+        this.send(rd);
         this.outstanding = rd;
         return;
       }
+      this.persist(rd);
+      this.send(rd);
       this.finish(core, rd);
     }
   }
 
-  private persistAndSend(rd: Ready): void {
+  private persist(rd: Ready): void {
     if (rd.snapshot) {
       const value = this.incoming.get(rd.snapshot.index);
       if (value === undefined) throw new Error(`server ${this.id}: snapshot ${rd.snapshot.index} has no data`);
@@ -169,6 +182,9 @@ export class SimServer {
       this.host.checker.onPersist(this.id, rd.entries, prevTerm);
     }
     if (rd.hardState) this.disk.hardState = rd.hardState;
+  }
+
+  private send(rd: Ready): void {
     for (const m of rd.messages) {
       this.host.send(this, m, m.type === "snapshot" ? this.disk.snapshot : undefined);
     }

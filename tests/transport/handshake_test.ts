@@ -45,14 +45,14 @@ describe("handshake", () => {
     v9[PEER_MAGIC.byteLength] = 9;
     assert.deepEqual(checkPreamble(v9), {
       kind: "bad",
-      reason: "peer speaks protocol version 9, this node speaks 1",
+      reason: "peer speaks protocol version 9, this node speaks 2",
     });
   });
 
   test("HELLO and CHALLENGE round-trip", () => {
     const hello = { purpose: Purpose.Snapshot, senderId: 7, targetId: 3, senderAddress: "10.0.0.7:11001", nonce: newNonce() };
     assert.deepEqual(decodeHello(encodeHello(hello)), { ok: true, value: hello });
-    const challenge = { acceptorId: 3, nonce: newNonce(), proof: newNonce() };
+    const challenge = { acceptorId: 3, nonce: newNonce() };
     assert.deepEqual(decodeChallenge(encodeChallenge(challenge)), { ok: true, value: challenge });
   });
 
@@ -67,6 +67,7 @@ describe("handshake", () => {
     assert.deepEqual(decodeHello(zeroId), { ok: false, error: "bad HELLO: sender id 0 is not a positive integer" });
     assert.match((decodeHello(new Uint8Array([...hello, 1])) as { error: string }).error, /unexpected byte/);
     assert.deepEqual(decodeProof(new Uint8Array(5)), { ok: false, error: "bad PROOF: 5 bytes, expected 32" });
+    assert.deepEqual(decodeProof(new Uint8Array(0), "ACCEPT"), { ok: false, error: "bad ACCEPT: 0 bytes, expected 32" });
     fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
       assert.equal(typeof decodeHello(bytes).ok, "boolean");
       assert.equal(typeof decodeChallenge(bytes).ok, "boolean");

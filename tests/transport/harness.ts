@@ -8,6 +8,7 @@ import * as tls from "node:tls";
 import { isPeerPrefix } from "../../raft/transport/handshake.ts";
 import { PeerTransport } from "../../raft/transport/peer_transport.ts";
 import type { PeerTransportOptions } from "../../raft/transport/transport_options.ts";
+import { type PeerTls, serverTlsOptions } from "../../raft/transport/peer_tls.ts";
 import type { Message, SnapshotMessage } from "../../raft/core/types.ts";
 
 /** A logger that keeps lines (and prints them when UHAHA_TEST_LOG is set). */
@@ -22,8 +23,8 @@ export function memoryLog(name: string) {
 
 export interface TestNodeOptions {
   readonly secret?: string;
-  /** PEM cert and key: serve (and dial) over TLS. */
-  readonly tls?: { readonly cert: string; readonly key: string };
+  /** PEM cert, key and trust anchors: serve and dial over mutually verified TLS. */
+  readonly tls?: PeerTls;
   /** Listen on this port (default: any free one). */
   readonly port?: number;
   readonly onSnapshot?: PeerTransportOptions["onSnapshot"];
@@ -64,7 +65,7 @@ export async function startNode(id: number, options: TestNodeOptions = {}): Prom
     });
   };
   const server = options.tls
-    ? tls.createServer({ cert: options.tls.cert, key: options.tls.key }, accept)
+    ? tls.createServer(serverTlsOptions(options.tls), accept)
     : net.createServer(accept);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -76,7 +77,7 @@ export async function startNode(id: number, options: TestNodeOptions = {}): Prom
     selfId: id,
     selfAddress: address,
     secret: options.secret,
-    tls: options.tls !== undefined,
+    tls: options.tls,
     log,
     onMessage: (m) => received.push(m),
     onSnapshot: options.onSnapshot ?? (async (_m: SnapshotMessage, data: AsyncIterable<Uint8Array>) => {

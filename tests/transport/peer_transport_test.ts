@@ -161,7 +161,7 @@ describe("PeerTransport", () => {
     await waitFor("first 100", () => b.received.length === 100);
     const garbage: Array<[string, Uint8Array, string]> = [
       ["bad magic", new TextEncoder().encode("NOT-A-PEER-AT-ALL"), "not a peer connection (bad magic)"],
-      ["another protocol version", new Uint8Array([...encodePreamble().subarray(1, 11), 9]), "peer speaks protocol version 9, this node speaks 1"],
+      ["another protocol version", new Uint8Array([...encodePreamble().subarray(1, 11), 9]), "peer speaks protocol version 9, this node speaks 2"],
       ["oversized handshake frame", new Uint8Array([...encodePreamble().subarray(1), 0x7f, 0xff, 0xff, 0xff, 1]), "exceeds the limit of 4096 bytes"],
       ["garbage HELLO", new Uint8Array([...encodePreamble().subarray(1), ...encodeFrame(FrameType.Hello, new Uint8Array([1, 2, 3]))]), "bad HELLO"],
       ["frame before HELLO", new Uint8Array([...encodePreamble().subarray(1), ...encodeFrame(FrameType.Messages, new Uint8Array([1, 0]))]), "unexpected frame type 6 during the handshake"],
@@ -221,6 +221,27 @@ describe("PeerTransport", () => {
     twin.transport.send([numbered(2, 1, 0)]);
     await waitFor("duplicate id refusal", () => twin.transport.stats().peers.get(1)?.lastError.includes("two nodes share one id"));
     assert.equal(b.received.length, 0);
+  });
+
+  test("admit refuses an authenticated peer with a reason it hears; dropIncoming makes it dial again; connectAll dials idle links", async () => {
+    let refuse = false;
+    const a = await start(1, { transport: { admit: (peerId) => refuse && peerId === 2 ? "node 2 was removed" : undefined } });
+    const refusals: string[] = [];
+    const b = await start(2, { transport: { onRefused: (peerId, reason) => refusals.push(`${peerId}: ${reason}`) } });
+    b.transport.setPeers(new Map([[1, a.address]]));
+    b.transport.connectAll(); // nothing to send yet: it dials anyway
+    await waitFor("b's idle link to connect", () => b.transport.stats().peers.get(1)?.connected);
+    assert.equal(a.transport.stats().incoming, 1);
+    refuse = true;
+    b.transport.send([numbered(2, 1, 0)]);
+    await waitFor("the message over the connection admitted before", () => a.received.length === 1);
+    a.transport.dropIncoming(2, "node 2 was removed");
+    await waitFor("b to see its connection go", () => !b.transport.stats().peers.get(1)?.connected);
+    b.transport.send([numbered(2, 1, 1)]);
+    await waitFor("b to be refused", () => refusals.length > 0);
+    assert.deepEqual(refusals, ["1: refused by the peer: node 2 was removed"]);
+    assert.equal(a.received.length, 1, "nothing from a refused peer");
+    assert.ok(a.log.lines.some((l) => l.includes("refused peer connection from node 2") && l.includes("node 2 was removed")));
   });
 
   test("a joining node learns a peer's address from its handshake", async () => {

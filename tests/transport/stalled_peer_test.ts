@@ -31,10 +31,9 @@ async function deafAcceptor(id: number) {
         assert.ok(hello.ok);
         dialer = hello.value.senderId;
         dialerNonce = hello.value.nonce;
-        const proof = computeProof(undefined, "acceptor", { dialerId: dialer, acceptorId: id, dialerNonce, acceptorNonce });
-        conn.send(FrameType.Challenge, encodeChallenge({ acceptorId: id, nonce: acceptorNonce, proof }));
+        conn.send(FrameType.Challenge, encodeChallenge({ acceptorId: id, nonce: acceptorNonce }));
       } else if (frame.type === FrameType.Proof) {
-        conn.send(FrameType.Accept, new Uint8Array());
+        conn.send(FrameType.Accept, computeProof(undefined, "acceptor", { dialerId: dialer, acceptorId: id, dialerNonce, acceptorNonce }));
         accepted++;
         socket.pause();
       }
@@ -99,7 +98,7 @@ describe("misbehaving authenticated peers", () => {
     b.transport.setPeers(new Map([[3, c.address]]));
     await warmUp([b, c], waitFor);
     const rogue = await dial({
-      address: b.address, tls: false, selfId: 9, selfAddress: "127.0.0.1:9", targetId: 2,
+      address: b.address, tls: undefined, selfId: 9, selfAddress: "127.0.0.1:9", targetId: 2,
       purpose: Purpose.Messages, secret: undefined, timeoutMs: 2000, maxFrameBytes: 1 << 20,
     });
     assert.ok(rogue.ok, rogue.ok ? "" : rogue.error);
@@ -109,7 +108,7 @@ describe("misbehaving authenticated peers", () => {
     await waitFor("a warning", () => b.log.lines.some((l) => l.startsWith("warn") && l.includes("node 9") && l.includes("unknown message tag 77")));
     // Forged sender ids are dropped, not delivered.
     const forger = await dial({
-      address: b.address, tls: false, selfId: 9, selfAddress: "127.0.0.1:9", targetId: 2,
+      address: b.address, tls: undefined, selfId: 9, selfAddress: "127.0.0.1:9", targetId: 2,
       purpose: Purpose.Messages, secret: undefined, timeoutMs: 2000, maxFrameBytes: 1 << 20,
     });
     assert.ok(forger.ok);

@@ -1,25 +1,30 @@
-/** Peers over TLS (self-signed certificate shared by the nodes, not verified). */
+/**
+ * Peers over mutually verified TLS: one self-signed certificate (SAN
+ * IP:127.0.0.1) shared by the nodes is its own trust anchor; a certificate
+ * from another CA, or one that does not name the address dialed, is refused.
+ */
 import { after, afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash, randomBytes } from "node:crypto";
+import { selfSigned } from "../helpers/certs.ts";
 import { waitFor } from "../helpers/process.ts";
+import type { PeerTls } from "../../raft/transport/peer_tls.ts";
 import { connectAll, numbered, sequenceFrom, startNode, type TestNode } from "./harness.ts";
 
 describe("PeerTransport over TLS", () => {
   let dir: string;
-  let pem: { cert: string; key: string };
+  let pem: PeerTls;
+  let other: PeerTls;
   const nodes: TestNode[] = [];
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "uhaha-transport-tls-"));
-    execFileSync("openssl", [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
-    ], { stdio: "ignore" });
-    pem = { cert: readFileSync(join(dir, "cert.pem"), "utf8"), key: readFileSync(join(dir, "key.pem"), "utf8") };
+    const cluster = selfSigned(dir, "cluster");
+    pem = { cert: cluster.cert, key: cluster.key, ca: [cluster.cert] };
+    const stranger = selfSigned(dir, "stranger");
+    other = { cert: stranger.cert, key: stranger.key, ca: [stranger.cert] };
   });
   afterEach(async () => {
     await Promise.all(nodes.splice(0).map((n) => n.close()));
@@ -63,5 +68,40 @@ describe("PeerTransport over TLS", () => {
     a.transport.send([numbered(1, 2, 0)]);
     await waitFor("the refusal", () => a.transport.stats().peers.get(2)?.lastError.includes("cluster secret"));
     assert.equal(b.received.length, 0);
+  });
+
+  test("a dialer whose certificate is from another CA is refused by the acceptor, and logged", async () => {
+    const a = await startNode(1, { tls: pem, secret: "pw" });
+    // It trusts the cluster's certificate, so only the acceptor's check can stop it.
+    const b = await startNode(2, { tls: { ...other, ca: [pem.cert] }, secret: "pw" });
+    nodes.push(a, b);
+    b.transport.setPeers(new Map([[1, a.address]]));
+    b.transport.send([numbered(2, 1, 0)]);
+    await waitFor("the refusal", () => b.transport.stats().peers.get(1)?.lastError.includes("not trusted"));
+    assert.ok(a.log.lines.some((l) => l.startsWith("warn refused peer connection") && l.includes("not trusted")), a.log.lines.join("\n"));
+    assert.equal(a.received.length, 0);
+  });
+
+  test("a dialer does not trust an acceptor whose certificate is from another CA", async () => {
+    const a = await startNode(1, { tls: { ...other, ca: [pem.cert] }, secret: "pw" });
+    const b = await startNode(2, { tls: pem, secret: "pw" });
+    nodes.push(a, b);
+    b.transport.setPeers(new Map([[1, a.address]]));
+    b.transport.send([numbered(2, 1, 0)]);
+    await waitFor("the failure", () => /self.signed|certificate/i.test(b.transport.stats().peers.get(1)?.lastError ?? ""));
+    assert.equal(a.received.length, 0);
+  });
+
+  test("a certificate that does not name the address dialed is refused by the dialer", async () => {
+    const named = selfSigned(dir, "elsewhere", "IP:10.9.8.7");
+    const tlsOf = { cert: named.cert, key: named.key, ca: [named.cert] };
+    const a = await startNode(1, { tls: tlsOf, secret: "pw" });
+    const b = await startNode(2, { tls: tlsOf, secret: "pw" });
+    nodes.push(a, b);
+    b.transport.setPeers(new Map([[1, a.address]]));
+    b.transport.send([numbered(2, 1, 0)]);
+    await waitFor("the failure", () => (b.transport.stats().peers.get(1)?.lastError ?? "").includes("127.0.0.1"));
+    assert.match(b.transport.stats().peers.get(1)!.lastError, /not in the cert's list|altnames|does not match/i);
+    assert.equal(a.received.length, 0);
   });
 });
