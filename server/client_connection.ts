@@ -90,6 +90,13 @@ const exclusive: ConcurrencyOf = () => "exclusive";
 
 const IDLE_BUFFER_BYTES = 64 * 1024;
 
+/**
+ * Replies are written once per turn of the event loop, unless they reach
+ * this many bytes first: big replies go to the socket as they come, so the
+ * socket's buffer (what the reply limit counts) holds them, not a growing copy.
+ */
+const EAGER_WRITE_BYTES = 256 * 1024;
+
 /** How long a socket we ended, whose replies have all left, waits for the client to close before it is destroyed. */
 const LINGER_MS = 1_000;
 
@@ -296,6 +303,7 @@ export class ClientConnection implements Client {
       return this.destroy();
     }
     this.#writer.value(value);
+    if (this.#writer.length >= EAGER_WRITE_BYTES && !this.#socket.write(this.#writer.take())) this.#writeBlocked = true;
   }
 
   /**

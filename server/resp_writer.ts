@@ -41,7 +41,10 @@ export class ReplyWriter {
    */
   take(): Uint8Array {
     const large = this.#buf.length > KEEP_BUFFER_BYTES;
-    const out = large ? this.#buf.subarray(0, this.#length) : this.#buf.slice(0, this.#length);
+    // Handed over only when mostly used: a view would hold the whole buffer.
+    const out = large && this.#length > this.#buf.length / 2
+      ? this.#buf.subarray(0, this.#length)
+      : this.#buf.slice(0, this.#length);
     if (large) this.#buf = new Uint8Array(this.#initialCapacity);
     this.#length = 0;
     return out;
@@ -50,8 +53,8 @@ export class ReplyWriter {
   #reserve(extra: number): void {
     const needed = this.#length + extra;
     if (needed <= this.#buf.length) return;
-    let capacity = this.#buf.length * 2;
-    while (capacity < needed) capacity *= 2;
+    // Doubling, or exactly what a big reply needs (a 1 MiB value must not take 2 MiB).
+    const capacity = Math.max(this.#buf.length * 2, needed);
     const grown = new Uint8Array(capacity);
     grown.set(this.#buf.subarray(0, this.#length));
     this.#buf = grown;

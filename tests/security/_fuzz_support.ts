@@ -109,6 +109,11 @@ export class AckedWriter {
     }
   }
 
+  /** Resolves once the first write is acknowledged (the writer is under way before the fuzzing starts). */
+  async started(): Promise<void> {
+    await waitFor("the writer's first acknowledged write", () => this.acked.length > 0, 30_000);
+  }
+
   /** Stops after the write in flight; resolves when it has. */
   async stop(): Promise<void> {
     this.#stopped = true;

@@ -217,6 +217,7 @@ test("10,000 hostile peer frames leave a 3-node cluster serving, with its terms,
   const beforeKiB = await residentKiBs(cluster);
   const beforeFds = openFds(cluster);
   const writer = new AckedWriter(cluster);
+  await writer.started();
   const tally: Tally = { frames: 0, rawConnections: 0, strangerConnections: 0, handshakes: 0, snapshotsRefused: 0, kinds: new Map() };
   const started = Date.now();
   const workers = 8;
@@ -233,10 +234,13 @@ test("10,000 hostile peer frames leave a 3-node cluster serving, with its terms,
   console.log(`peer fuzz: ${writer.acked.length} acknowledged writes during the fuzzing (${writer.errors} errors)`);
   console.log(`peer fuzz RSS before: ${formatKiBs(beforeKiB)}; after: ${formatKiBs(afterKiB)}`);
   // Every hostile connection is closed: no node keeps more descriptors than before (a few for peer links re-dialed).
-  const afterFds = await waitFor("the nodes to close the fuzzing connections", () => {
-    const fds = openFds(cluster);
-    return fds.every((n, i) => n <= beforeFds[i] + 4) && fds;
-  }, 15_000);
+  let afterFds = openFds(cluster);
+  await waitFor("the nodes to close the fuzzing connections", () => {
+    afterFds = openFds(cluster);
+    return afterFds.every((n, i) => n <= beforeFds[i] + 4);
+  }, 20_000).catch((error) => {
+    throw new Error(`${error.message}: open descriptors ${beforeFds.join(", ")} before, ${afterFds.join(", ")} now`);
+  });
   console.log(`peer fuzz open descriptors before: ${beforeFds.join(", ")}; after: ${afterFds.join(", ")}`);
   assert.ok(tally.frames >= total);
   assert.ok(writer.acked.length > 0, "the well-behaved writer got writes through during the fuzzing");

@@ -82,6 +82,7 @@ test("100,000 hostile RESP inputs leave a 3-node cluster serving, with every ack
   const beforeKiB = await residentKiBs(cluster);
   const beforeFds = openFds(cluster);
   const writer = new AckedWriter(cluster);
+  await writer.started();
   const tally: Tally = { inputs: 0, connections: 0, lingering: 0, replyBytes: 0, kinds: new Map() };
   const started = Date.now();
   const ports = cluster.nodes.map((node) => node.port);
