@@ -58,10 +58,11 @@ export interface KvEntry {
 
 export interface WatchKeyOutput {
   readonly changed: boolean;
-  readonly entry?: KvEntry;
+  /** The entry (encodeKvEntry's bytes) when it changed and exists. */
+  readonly entry?: Uint8Array;
 }
 
-const EMPTY = new Uint8Array(0);
+const EMPTY: Uint8Array = new Uint8Array(0);
 
 function int32(field: Field, name: string): number {
   return Number(BigInt.asIntN(32, varintOf(field, name)));
@@ -153,7 +154,8 @@ export function decodeWatch(bytes: Uint8Array): Uint8Array[] {
   return keys;
 }
 
-function encodeKvEntry(entry: KvEntry): Uint8Array {
+/** KvEntry { key = 1; value = 2; encoding = 3; versionstamp = 4 } */
+export function encodeKvEntry(entry: KvEntry): Uint8Array {
   return new ProtobufWriter()
     .bytes(1, entry.key)
     .bytes(2, entry.value)
@@ -190,7 +192,7 @@ export function encodeWatchOutput(status: number, keys: readonly WatchKeyOutput[
   const writer = new ProtobufWriter().varint(1, status);
   for (const key of keys) {
     const inner = new ProtobufWriter().varint(1, key.changed);
-    if (key.entry) inner.bytes(2, encodeKvEntry(key.entry));
+    if (key.entry) inner.bytes(2, key.entry);
     writer.bytes(2, inner.finish());
   }
   return writer.finish();

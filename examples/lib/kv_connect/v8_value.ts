@@ -1,6 +1,6 @@
 /**
  * V8's ValueSerializer format (the bytes of Deno's and Node's
- * `v8.serialize`, format version 15), for the values Deno KV stores: KV
+ * `v8.serialize`; versions 13 to 16 read, 15 written), for the values Deno KV stores: KV
  * Connect sends every value that is not a Uint8Array or a KvU64 this way.
  * Written here rather than taken from `node:v8`, because Node's serializer
  * writes typed arrays as Node-only "host objects" that Deno cannot read,
@@ -19,7 +19,10 @@
 /** Bytes that are not a value this codec reads, or a value it cannot write. */
 export class V8ValueError extends Error {}
 
+/** Written: the newest version Node 20's V8 reads (Deno 2.9's reads it too). */
 const VERSION = 15;
+/** Read: 16 is what Deno 2.9 (V8 15) writes; the tags used here are the same. */
+const MAX_READ_VERSION = 16;
 const MIN_READ_VERSION = 13;
 
 /** Typed arrays by V8's ArrayBufferView subtag. */
@@ -123,7 +126,7 @@ class Reader {
   header(): void {
     if (this.byte() !== 0xff) throw new V8ValueError("not a V8 serialized value (no 0xFF header)");
     const version = this.varint();
-    if (version < MIN_READ_VERSION || version > VERSION) throw new V8ValueError(`unsupported V8 serialization version ${version}`);
+    if (version < MIN_READ_VERSION || version > MAX_READ_VERSION) throw new V8ValueError(`unsupported V8 serialization version ${version}`);
   }
 
   #remember<T>(value: T): T {
