@@ -81,7 +81,7 @@ export function describe(value: unknown): unknown {
   return { object: Object.entries(value).map(([k, v]) => [k, describe(v)]) };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const result = await probe();
@@ -152,10 +152,10 @@ export async function runWorkload(kv: KvClient, who: string, u64: (n: bigint) =>
     }
   })();
   for (let i = 1; i <= 3; i++) {
-    await until(`the watch to see ${i - 1}`, async () => watched.includes(i - 1) ? true : undefined);
+    await until(`the watch to see ${i - 1}`, () => watched.includes(i - 1) ? true : undefined);
     await kv.set([who, "watched"], i);
   }
-  await Promise.race([watching, until("the watch to see 3", async () => watched.includes(3) ? true : undefined)]);
+  await Promise.race([watching, until("the watch to see 3", () => watched.includes(3) ? true : undefined)]);
   await reader.cancel().catch(() => {});
   log(`watch saw: ${JSON.stringify(watched)}`);
 
