@@ -30,10 +30,12 @@ function runClient(runtime: "deno" | "node", file: string, args: string[], token
 
 /** Waits for the client to exit 0, prints its transcript, and returns its RESULT. */
 async function result(client: Spawned, name: string): Promise<Record<string, unknown>> {
-  const code = await Promise.race([client.exited, new Promise((resolve) => setTimeout(() => resolve("timeout"), 150_000))]);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const code = await Promise.race([client.exited, new Promise((resolve) => (timer = setTimeout(() => resolve("timeout"), 150_000)))]);
+  clearTimeout(timer);
   const transcript = client.stdout().split("\n").filter((line) => line && !line.startsWith("RESULT ")).join("\n");
   console.log(`--- ${name} ---\n${transcript}`);
-  assert.equal(code, 0, `${name} exited with ${code}:\n${client.stderr()}`);
+  assert.equal(code, 0, `${name} exited with ${code}:\n${client.stderr()}\n${deadNodes()}`);
   const line = client.stdout().split("\n").find((l) => l.startsWith("RESULT "));
   assert.ok(line, `${name} printed no RESULT:\n${client.stdout()}`);
   return JSON.parse(line.slice("RESULT ".length));
@@ -44,9 +46,15 @@ async function post(port: number, path: string, body: Uint8Array | string, heade
   return { status: response.status, text: await response.text() };
 }
 
-describe("KV Connect (kv example)", { timeout: 420_000 }, () => {
-  let nodes: AuthNode[];
+let nodes: AuthNode[] = [];
 
+/** What the nodes that stopped (other than `killed`) said, for a failure message; "" when all run. */
+function deadNodes(killed?: AuthNode): string {
+  return nodes.filter((node) => node !== killed && (node.process.child.exitCode !== null || node.process.child.signalCode !== null))
+    .map((node) => `node ${node.id} exited:\n${node.process.stdout().slice(-2000)}\n${node.process.stderr().slice(-4000)}`).join("\n");
+}
+
+describe("KV Connect (kv example)", { timeout: 420_000 }, () => {
   before(async () => {
     nodes = await startAuthCluster("kv", 3, SECRET);
   });
@@ -79,6 +87,7 @@ describe("KV Connect (kv example)", { timeout: 420_000 }, () => {
     assert.deepEqual(denoAgain.node, nodeValues);
     assert.deepEqual(nodeValues, denoValues);
 
+    assert.equal(deadNodes(), "", "every node still runs");
     const leader = await authLeader(nodes, SECRET);
     const get = (key: string) => askWithAuth(leader.port, SECRET, "KV.GET", key);
     assert.match(await get('["deno","values","string"]'), /"hello"/);
@@ -131,6 +140,7 @@ describe("KV Connect (kv example)", { timeout: 420_000 }, () => {
     assert.notEqual(code, 0);
     assert.match(client.stderr(), /invalid access token/);
 
+    assert.equal(deadNodes(), "", "every node still runs");
     assert.equal(await askWithAuth(port, SECRET, "PING"), "+PONG");
     const again = await post(port, "/", JSON.stringify({ supportedVersions: [2] }), { ...json, ...good });
     assert.equal(again.status, 200);
@@ -152,6 +162,7 @@ describe("KV Connect (kv example)", { timeout: 420_000 }, () => {
       assert.equal(run.acked, total);
       assert.deepEqual(run.listed, Array.from({ length: total }, (_, i) => i), `${who}: every acknowledged write is there`);
     }
+    assert.equal(deadNodes(leader), "", "the followers still run");
     const newLeader = await authLeader(followers, SECRET);
     assert.notEqual(newLeader, leader);
     assert.match(await askWithAuth(newLeader.port, SECRET, "KV.GET", `["failover","deno",${total - 1}]`), new RegExp(`${total - 1}`));
