@@ -18,7 +18,7 @@
 //   redis-cli KV.LIST '{"prefix":["users"]}' LIMIT 10
 import { type App, type Args, KvU64, type KvListSelector, type Machine, resp } from "../mod.ts";
 import { keyFromJson, parseKey, parseSelector, parseValue, stringify } from "./lib/tagged_json.ts";
-import { atomicWrite, snapshotRead, watchRead } from "./lib/kv_connect/kv_connect_commands.ts";
+import { kvConnectCommands } from "./lib/kv_connect/kv_connect_commands.ts";
 import { kvConnectService } from "./lib/kv_connect/kv_connect_service.ts";
 
 const syntaxError = () => new Error("syntax error");
@@ -114,9 +114,7 @@ export default {
     "kv.list": { kind: "read", arity: -2, run: list },
     "kv.atomic": { kind: "write", arity: -2, run: atomic },
     // KV Connect's calls (lib/kv_connect/): the argument is the client's protobuf request.
-    "kv.connect.read": { kind: "read", arity: 2, run: (m) => snapshotRead(m, m.rawArgs[1]) },
-    "kv.connect.watch": { kind: "read", arity: 2, run: (m) => watchRead(m, m.rawArgs[1]) },
-    "kv.connect.write": { kind: "write", arity: 2, run: (m) => atomicWrite(m, m.rawArgs[1]) },
+    ...kvConnectCommands,
   },
   services: [kvConnectService],
 } satisfies App<null>;

@@ -11,7 +11,7 @@
  * KV Connect's keys are the store's own key encoding byte for byte, so
  * ranges are read straight from the store's encoded keys.
  */
-import type { KvKey, Machine } from "../../../mod.ts";
+import type { Command, KvKey, Machine } from "../../../mod.ts";
 import { binary, bytesOf, decodeKey } from "../../../store/key_codec.ts";
 import type { StoredEntry } from "../../../store/kv_store.ts";
 import { MAX_READ_ENTRIES, MAX_READ_RANGES } from "../../../store/limits.ts";
@@ -117,3 +117,10 @@ export function atomicWrite(m: Machine<unknown>, request: Uint8Array): string | 
   const result = op.commit();
   return result.ok ? result.versionstamp : null;
 }
+
+/** The three commands, for an app's command table (any app with `kv: true` can serve KV Connect with them and the service). */
+export const kvConnectCommands: Record<string, Command<unknown>> = {
+  "kv.connect.read": { kind: "read", arity: 2, run: (m) => snapshotRead(m, m.rawArgs[1]) },
+  "kv.connect.watch": { kind: "read", arity: 2, run: (m) => watchRead(m, m.rawArgs[1]) },
+  "kv.connect.write": { kind: "write", arity: 2, run: (m) => atomicWrite(m, m.rawArgs[1]) },
+};
