@@ -132,6 +132,10 @@ describe("KV Connect (kv example)", { timeout: 420_000 }, () => {
     const futureVersion = await post(leader.port, "/kv_connect/snapshot_read", new Uint8Array(0), { ...dataPath, "x-denokv-version": "9" });
     assert.equal(futureVersion.status, 400);
     assert.match(futureVersion.text, /unsupported KV Connect protocol version 9/);
+    const follower = nodes.find((node) => node !== leader)!;
+    const onFollower = await post(follower.port, "/kv_connect/snapshot_read", new Uint8Array(0), dataPath);
+    assert.equal(onFollower.status, 503, "a follower sends strong reads back to the metadata (clients retry 5xx)");
+    assert.match(onFollower.text, /not the leader/);
     const wrongData = await post(leader.port, "/kv_connect/snapshot_read", new Uint8Array(0), { ...dataPath, Authorization: "Bearer nope" });
     assert.equal(wrongData.status, 401);
 

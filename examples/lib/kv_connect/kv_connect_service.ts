@@ -62,9 +62,7 @@ function unauthorized(message: string): HttpResponse {
 function errorResponse(error: Error): HttpResponse {
   const message = error.message;
   if (/^NOAUTH\b/.test(message)) return unauthorized(message);
-  const moved = /^(?:MOVED \d+|TRY) (\S+)$/.exec(message);
-  if (moved) return text(503, `this node is not the leader (the leader is ${moved[1]}): refresh the metadata and retry`, { "Retry-After": "1" });
-  if (/^(CLUSTERDOWN|TRYAGAIN|LOADING)\b/.test(message) || /not applied|no leader/i.test(message)) {
+  if (/^(MOVED|TRY|CLUSTERDOWN|TRYAGAIN|LOADING)\b/.test(message) || /not applied|no leader/i.test(message)) {
     return text(503, message, { "Retry-After": "1" });
   }
   return text(400, message);
@@ -230,6 +228,11 @@ async function handle(api: ServiceApi, session: Session, request: HttpRequest, s
   if (!request.path.startsWith(`${DATA_PATH}/`)) return await metadata(api, request, scheme);
   const bad = checkDataPathHeaders(request);
   if (bad) return bad;
+  // Checked here, not left to the commands: with --openreads a follower would answer a read from its own,
+  // possibly stale, state, which this protocol's strong endpoint must not do.
+  if (api.status().state !== "Leader") {
+    return text(503, "this node is not the leader: refresh the metadata and retry", { "Retry-After": "1" });
+  }
   switch (request.path.slice(DATA_PATH.length + 1)) {
     case "snapshot_read":
       return await snapshotRead(api, request);
