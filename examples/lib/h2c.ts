@@ -96,7 +96,9 @@ export function serveH2c(connection: ServiceConnection, firstBytes: Uint8Array, 
     stream.on("data", (chunk: Uint8Array) => {
       length += chunk.length;
       if (length > MAX_BODY_BYTES) {
-        void respond(stream, { status: 413, body: `body larger than ${MAX_BODY_BYTES} bytes\n` });
+        if (length - chunk.length <= MAX_BODY_BYTES) {
+          respond(stream, { status: 413, body: `body larger than ${MAX_BODY_BYTES} bytes\n` }).catch(() => stream.destroy());
+        }
         return;
       }
       chunks.push(chunk);
@@ -115,7 +117,8 @@ export function serveH2c(connection: ServiceConnection, firstBytes: Uint8Array, 
       } catch (error) {
         response = { status: 500, body: `${(error as Error).message}\n` };
       }
-      await respond(stream, response);
+      // A stream the client reset throws on respond/write/end: that ends it, never the node.
+      await respond(stream, response).catch(() => stream.destroy());
     });
   });
   server.emit("connection", replaying(connection, firstBytes));
