@@ -131,7 +131,7 @@ async function metadata(api: ServiceApi, request: HttpRequest, scheme: string): 
   };
 }
 
-/** The protocol version a data-path request says it speaks, or the 400 to answer. */
+/** undefined when a data-path request names a version and database this server serves, else the 400 to answer. */
 function checkDataPathHeaders(request: HttpRequest): HttpResponse | undefined {
   const version = request.headers.get("x-denokv-version");
   if (version !== undefined && !PROTOCOL_VERSIONS.some((v) => String(v) === version)) {
