@@ -10,10 +10,16 @@
 //     ops: CHECK key versionstamp|null, SET key value, DELETE key,
 //          SUM key u64, MIN key u64, MAX key u64
 //
+//   KV.CONNECT.READ|WATCH|WRITE <protobuf>
+//                                         → KV Connect's calls (lib/kv_connect/), for the
+//                                           service that serves Deno.openKv("http://<node>")
+//
 //   redis-cli KV.SET '["users",1]' '{"name":"ada","born":{"$date":"1815-12-10T00:00:00Z"}}'
 //   redis-cli KV.LIST '{"prefix":["users"]}' LIMIT 10
 import { type App, type Args, KvU64, type KvListSelector, type Machine, resp } from "../mod.ts";
 import { keyFromJson, parseKey, parseSelector, parseValue, stringify } from "./lib/tagged_json.ts";
+import { kvConnectCommands } from "./lib/kv_connect/kv_connect_commands.ts";
+import { kvConnectService } from "./lib/kv_connect/kv_connect_service.ts";
 
 const syntaxError = () => new Error("syntax error");
 
@@ -107,5 +113,8 @@ export default {
     "kv.delete": { kind: "write", arity: 2, run: (m, args) => (m.kv.delete(parseKey(args[1])), resp.ok) },
     "kv.list": { kind: "read", arity: -2, run: list },
     "kv.atomic": { kind: "write", arity: -2, run: atomic },
+    // KV Connect's calls (lib/kv_connect/): the argument is the client's protobuf request.
+    ...kvConnectCommands,
   },
+  services: [kvConnectService],
 } satisfies App<null>;

@@ -22,6 +22,12 @@ export interface HttpResponse {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string | Uint8Array;
+  /**
+   * A streamed body instead of `body` (sent chunked): called once the head
+   * is written, with `send` for each chunk and `closed` telling whether the
+   * client went away; the response ends when the promise settles.
+   */
+  readonly stream?: (send: (chunk: Uint8Array) => void, closed: () => boolean) => Promise<void>;
 }
 
 export type HttpHandler = (request: HttpRequest) => HttpResponse | Promise<HttpResponse>;
@@ -149,7 +155,7 @@ function writeResponse(socket: ServiceConnection, method: string, response: Http
   const headers: Record<string, string> = {
     "Content-Type": "text/plain; charset=utf-8",
     ...response.headers,
-    "Content-Length": String(body.length),
+    ...(response.stream ? { "Transfer-Encoding": "chunked" } : { "Content-Length": String(body.length) }),
     "Connection": keepAlive ? "keep-alive" : "close",
   };
   let head = `HTTP/1.1 ${response.status} ${REASONS[response.status] ?? "Unknown"}\r\n`;
@@ -194,6 +200,24 @@ export function serveHttp(socket: ServiceConnection, firstBytes: Uint8Array, han
         }
         if (closed) return;
         writeResponse(socket, parsed.request.method, response, parsed.keepAlive);
+        if (response.stream) {
+          const send = (chunk: Uint8Array) => {
+            if (closed || chunk.length === 0) return;
+            socket.write(encoder.encode(`${chunk.length.toString(16)}\r\n`));
+            socket.write(chunk);
+            socket.write(encoder.encode("\r\n"));
+          };
+          try {
+            await response.stream(send, () => closed);
+          } catch {
+            // A stream that broke mid-body cannot be answered any more: cut it, and the client retries.
+            closed = true;
+            socket.end();
+            return;
+          }
+          if (closed) return;
+          socket.write(encoder.encode("0\r\n\r\n"));
+        }
         if (!parsed.keepAlive) {
           socket.end();
           closed = true;
