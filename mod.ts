@@ -80,6 +80,9 @@ export { UHAHA_VERSION } from "./api/version.ts";
 /** The store's value type for sum/min/max counters (Deno.KvU64's twin), and its API types. */
 export { KvU64 } from "./store/kv_u64.ts";
 export type { SyncKv as MachineKv } from "./store/sync_kv.ts";
+/** What `m.kv.atomic()` and `m.kv.list()` return. */
+export type { AtomicOperation } from "./store/atomic_operation.ts";
+export type { KvListIterator } from "./store/list_iterator.ts";
 export type {
   AtomicCheck,
   KvCommitError,
@@ -94,6 +97,8 @@ export type {
   KvReadOptions,
   KvSetKey,
 } from "./store/types.ts";
+/** The store's key and value codecs and read limits, byte for byte: for serving the store over another protocol, as the kv example's KV Connect endpoint does. */
+export * as kvWire from "./store/wire.ts";
 /** Redis-style glob matching (`*`, `?`, `[a-z]`, `\x`), for commands that take patterns, as kvdb's KEYS does. */
 export { globMatch } from "./api/glob.ts";
 

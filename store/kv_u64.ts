@@ -1,9 +1,11 @@
-/** An unsigned 64-bit integer value, the operand and result of sum/min/max (Deno.KvU64). */
 const MAX_U64 = 0xffffffffffffffffn;
 
+/** An unsigned 64-bit integer value (Deno.KvU64's twin), the operand and result of sum/min/max. */
 export class KvU64 {
+  /** The integer, 0 to 2^64 - 1. */
   readonly value: bigint;
 
+  /** Throws a TypeError or RangeError, as Deno's, unless `value` is a bigint in range. */
   constructor(value: bigint) {
     if (typeof value !== "bigint") {
       throw new TypeError(`Value must be a bigint: received ${typeof value}`);
@@ -14,14 +16,17 @@ export class KvU64 {
     Object.freeze(this);
   }
 
+  /** The integer, so a KvU64 compares and adds as a bigint. */
   valueOf(): bigint {
     return this.value;
   }
 
+  /** The integer in decimal. */
   toString(): string {
     return this.value.toString();
   }
 
+  /** "Deno.KvU64", as Deno's own reports. */
   get [Symbol.toStringTag](): string {
     return "Deno.KvU64";
   }
@@ -35,4 +40,5 @@ export function isKvU64(value: unknown): value is KvU64 {
       typeof (value as { value?: unknown }).value === "bigint");
 }
 
+/** 2^64 - 1: sums wrap around modulo 2^64, as Deno KV's do. */
 export const U64_MASK = MAX_U64;

@@ -23,21 +23,29 @@ function readEntry(key: string, entry: StoredEntry): KvEntry {
   return { key: decodeKey(key), value: decodeValue(entry.value), versionstamp: entry.versionstamp };
 }
 
+/**
+ * Deno.Kv's methods, synchronous, over one store: what commands get as
+ * `m.kv`. Writes go through `policy` (a read command's refuses them).
+ */
 export class SyncKv {
+  /** The store itself (its pure core). */
   readonly store: KvStore;
   readonly #policy: CommitPolicy;
 
+  /** A view of `store` whose writes `policy` allows and stamps. */
   constructor(store: KvStore, policy: CommitPolicy) {
     this.store = store;
     this.#policy = policy;
   }
 
+  /** The entry at `key`, or one with null value and versionstamp. */
   get<T = unknown>(key: KvKey, _options?: KvReadOptions): KvEntryMaybe<T> {
     const encoded = encodeKey(key);
     const entry = this.store.getEncoded(encoded);
     return (entry ? readEntry(encoded, entry) : { key, value: null, versionstamp: null }) as KvEntryMaybe<T>;
   }
 
+  /** The entries at `keys` (at most 10), in order, as `get` answers each. */
   getMany<T extends readonly unknown[]>(keys: readonly KvKey[], _options?: KvReadOptions): { [K in keyof T]: KvEntryMaybe<T[K]> } {
     if (keys.length > MAX_READ_RANGES) throw new TypeError(`Too many ranges (max ${MAX_READ_RANGES})`);
     const encoded = keys.map((key) => encodeKey(key));
@@ -47,25 +55,29 @@ export class SyncKv {
     }) as { [K in keyof T]: KvEntryMaybe<T[K]> };
   }
 
+  /** The entries `selector` picks, in key order (or reverse), as Deno.Kv's list does. */
   list(selector: KvListSelector, options: KvListOptions = {}): KvListIterator {
     return new KvListIterator(this.store, readEntry, selector, options);
   }
 
+  /** Writes `value` at `key` (expiring `expireIn` ms of machine time later, if given). */
   set(key: KvSetKey, value: unknown, options?: { expireIn?: number }): KvCommitResult {
     const versionstamp = this.commit([], [pendingSet(key, value, options?.expireIn)]);
     if (versionstamp === false) throw new TypeError("Failed to set value");
     return { ok: true, versionstamp };
   }
 
+  /** Removes the entry at `key`, if any. */
   delete(key: KvKey): void {
     this.commit([], [{ type: "delete", key }]);
   }
 
   /** A key part for a set that stands for the commit's versionstamp (the key's last part only). */
-  commitVersionstamp(): typeof COMMIT_VERSIONSTAMP {
+  commitVersionstamp(): symbol {
     return COMMIT_VERSIONSTAMP;
   }
 
+  /** An atomic operation: checks, then mutations, all or nothing at commit(). */
   atomic(): AtomicOperation {
     return new AtomicOperation((checks, mutations) => this.commit(checks, mutations));
   }

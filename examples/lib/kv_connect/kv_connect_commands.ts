@@ -11,11 +11,7 @@
  * KV Connect's keys are the store's own key encoding byte for byte, so
  * ranges are read straight from the store's encoded keys.
  */
-import type { Command, KvKey, Machine } from "../../../mod.ts";
-import { binary, bytesOf, decodeKey } from "../../../store/key_codec.ts";
-import type { StoredEntry } from "../../../store/kv_store.ts";
-import { MAX_READ_ENTRIES, MAX_READ_RANGES } from "../../../store/limits.ts";
-import { decodeValue } from "../../../store/value_codec.ts";
+import { type Command, type KvKey, kvWire, type Machine } from "../../../mod.ts";
 import { fromKvValue, toKvValue } from "./kv_values.ts";
 import {
   decodeAtomicWrite,
@@ -28,6 +24,9 @@ import {
   MutationType,
   SnapshotReadStatus,
 } from "./messages.ts";
+
+const { binary, bytesOf, decodeKey, decodeValue, MAX_READ_ENTRIES, MAX_READ_RANGES } = kvWire;
+type StoredEntry = kvWire.StoredEntry;
 
 /** The 10-byte versionstamp of the store's 20 hex digits. */
 export function versionstampBytes(hex: string): Uint8Array {

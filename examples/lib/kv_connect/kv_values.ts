@@ -3,14 +3,13 @@
  * (VE_BYTES), a KvU64 as 8 little-endian bytes (VE_LE64), anything else
  * V8-serialized (VE_V8), as Deno KV does. Pure.
  */
-import { KvU64 } from "../../../mod.ts";
-import { isKvU64 } from "../../../store/kv_u64.ts";
+import { KvU64, kvWire } from "../../../mod.ts";
 import { type KvValue, ValueEncoding } from "./messages.ts";
 import { deserializeV8, serializeV8 } from "./v8_value.ts";
 
 export function toKvValue(value: unknown): KvValue {
   if (value instanceof Uint8Array && value.constructor === Uint8Array) return { data: value, encoding: ValueEncoding.BYTES };
-  if (isKvU64(value)) {
+  if (kvWire.isKvU64(value)) {
     const data = new Uint8Array(8);
     new DataView(data.buffer).setBigUint64(0, value.value, true);
     return { data, encoding: ValueEncoding.LE64 };
