@@ -96,6 +96,7 @@ export type {
   KvListSelector,
   KvReadOptions,
   KvSetKey,
+  Mutation as KvMutation,
 } from "./store/types.ts";
 /** The store's key and value codecs and read limits, byte for byte: for serving the store over another protocol, as the kv example's KV Connect endpoint does. */
 export * as kvWire from "./store/wire.ts";

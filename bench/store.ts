@@ -16,7 +16,7 @@ import { pathToFileURL } from "node:url";
 import { openKv } from "../store/kv.ts";
 import { KvStore } from "../store/kv_store.ts";
 import { restoreStore, snapshotStore } from "../store/snapshot_codec.ts";
-import { SyncKv } from "../store/sync_kv.ts";
+import { storeOf, SyncKv } from "../store/sync_kv.ts";
 import { formatVersionstamp } from "../store/versionstamp.ts";
 
 interface KvUnderTest {
@@ -65,7 +65,7 @@ function snapshotCase(entries: number): Record<string, number> {
   for (let i = 0; i < entries; i++) kv.set(["user", i], { i, name: `n${i}` });
   const fillMs = performance.now() - t;
   t = performance.now();
-  const chunks = snapshotStore(kv.store);
+  const chunks = snapshotStore(storeOf(kv));
   const snapshotMs = performance.now() - t;
   const bytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
   const whole = new Uint8Array(bytes);

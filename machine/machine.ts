@@ -13,7 +13,7 @@ import { decodePayload } from "./log_payload.ts";
 import { Pcg32 } from "./pcg.ts";
 import type { ReplyValue } from "../api/reply.ts";
 import { KvStore } from "../store/kv_store.ts";
-import { SyncKv } from "../store/sync_kv.ts";
+import { storeOf, SyncKv } from "../store/sync_kv.ts";
 import { formatVersionstamp } from "../store/versionstamp.ts";
 import { concat, joinStoreSnapshot, KvSnapshotSplitter } from "./kv_snapshot.ts";
 
@@ -107,7 +107,7 @@ export class ReplicatedMachine<D> {
   /** Moves machine time; the store purges what expired by then, at this same log position on every replica. */
   #setTime(timeNs: bigint): void {
     this.timeNs = timeNs;
-    if (this.kv) this.kv.store.now = Number(timeNs / 1_000_000n);
+    if (this.kv) storeOf(this.kv).now = Number(timeNs / 1_000_000n);
   }
 
   #asWriter<T>(run: () => T): T {
@@ -164,7 +164,7 @@ export class ReplicatedMachine<D> {
     view.setBigInt64(8, this.bootNs, true);
     view.setBigInt64(16, this.timeNs, true);
     view.setBigUint64(24, this.#rng.state, true);
-    return this.kv ? [header, ...joinStoreSnapshot(user, this.kv.store)] : [header, user];
+    return this.kv ? [header, ...joinStoreSnapshot(user, storeOf(this.kv))] : [header, user];
   }
 
   /** snapshotChunks() as one buffer. */
@@ -213,7 +213,7 @@ export class ReplicatedMachine<D> {
     this.bootNs = view.getBigInt64(8, true);
     this.#rng = new Pcg32(0n, undefined, view.getBigUint64(24, true));
     this.data = data;
-    this.kv?.store.replaceWith(store ?? new KvStore());
+    if (this.kv) storeOf(this.kv).replaceWith(store ?? new KvStore());
     this.#setTime(view.getBigInt64(16, true));
   }
 }

@@ -33,15 +33,18 @@ export class AtomicOperation {
   readonly #checks: PendingCheck[] = [];
   readonly #mutations: PendingMutation[] = [];
 
+  /** An operation whose `commit()` hands its checks and mutations to `commit`. */
   constructor(commit: Committer) {
     this.#commit = commit;
   }
 
+  /** Commit only if each key still has the given versionstamp (null: is absent). */
   check(...checks: AtomicCheck[]): this {
     for (const check of checks) this.#checks.push({ key: check.key, versionstamp: check.versionstamp });
     return this;
   }
 
+  /** Adds mutations given as objects, as Deno.Kv's `mutate` takes them. */
   mutate(...mutations: Mutation[]): this {
     for (const mutation of mutations) {
       switch (mutation.type) {
@@ -67,31 +70,37 @@ export class AtomicOperation {
     return this;
   }
 
+  /** Adds `n` to the KvU64 at `key` (modulo 2^64; an absent key counts as 0). */
   sum(key: KvKey, n: bigint): this {
     this.#mutations.push({ type: "sum", key, value: new KvU64(n) });
     return this;
   }
 
+  /** Sets the KvU64 at `key` to the smaller of it and `n` (`n` if absent). */
   min(key: KvKey, n: bigint): this {
     this.#mutations.push({ type: "min", key, value: new KvU64(n) });
     return this;
   }
 
+  /** Sets the KvU64 at `key` to the larger of it and `n` (`n` if absent). */
   max(key: KvKey, n: bigint): this {
     this.#mutations.push({ type: "max", key, value: new KvU64(n) });
     return this;
   }
 
+  /** Writes `value` at `key` (expiring `expireIn` ms of machine time later, if given). */
   set(key: KvSetKey, value: unknown, options?: { expireIn?: number }): this {
     this.#mutations.push(pendingSet(key, value, options?.expireIn));
     return this;
   }
 
+  /** Removes the entry at `key`, if any. */
   delete(key: KvKey): this {
     this.#mutations.push({ type: "delete", key });
     return this;
   }
 
+  /** Runs the checks, then, if all hold, every mutation under one versionstamp. */
   commit(): KvCommitResult | KvCommitError {
     const versionstamp = this.#commit(this.#checks, this.#mutations);
     return versionstamp === false ? { ok: false } : { ok: true, versionstamp };

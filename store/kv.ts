@@ -6,7 +6,7 @@
 import { type AtomicOperation, COMMIT_VERSIONSTAMP } from "./atomic_operation.ts";
 import { KvStore } from "./kv_store.ts";
 import type { KvListIterator } from "./list_iterator.ts";
-import { SyncKv } from "./sync_kv.ts";
+import { storeOf, SyncKv } from "./sync_kv.ts";
 import type {
   AtomicCheck,
   KvCommitError,
@@ -47,7 +47,7 @@ export class Kv {
 
   /** The synchronous API over the same store (with the clock read now). */
   #now(): SyncKv {
-    this.#sync.store.now = this.#clock();
+    storeOf(this.#sync).now = this.#clock();
     return this.#sync;
   }
 

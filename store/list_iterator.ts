@@ -23,6 +23,7 @@ export function batchSizeOf(options: KvListOptions): number {
   return batchSize;
 }
 
+/** The entries a `list` picks, read from the store in batches as they are iterated (Deno.KvListIterator's twin). */
 export class KvListIterator implements IterableIterator<KvEntry> {
   readonly #store: KvStore;
   readonly #read: EntryReader;
@@ -37,6 +38,7 @@ export class KvListIterator implements IterableIterator<KvEntry> {
   #lastBatch = false;
   #count = 0;
 
+  /** A listing of `selector` in `store`; `read` turns a stored entry into what it yields. */
   constructor(store: KvStore, read: EntryReader, selector: KvListSelector, options: KvListOptions = {}) {
     this.#store = store;
     this.#read = read;
@@ -54,6 +56,7 @@ export class KvListIterator implements IterableIterator<KvEntry> {
     return this.#cursor();
   }
 
+  /** The next entry, reading the next batch when this one is used up. */
   next(): IteratorResult<KvEntry, undefined> {
     if (this.#done || (this.#limit !== undefined && this.#count >= this.#limit)) {
       return { done: true, value: undefined };
@@ -77,6 +80,7 @@ export class KvListIterator implements IterableIterator<KvEntry> {
     return { done: false, value: this.#read(next[0], next[1]) };
   }
 
+  /** Itself: a listing is iterated once. */
   [Symbol.iterator](): this {
     return this;
   }

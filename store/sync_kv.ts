@@ -23,25 +23,35 @@ function readEntry(key: string, entry: StoredEntry): KvEntry {
   return { key: decodeKey(key), value: decodeValue(entry.value), versionstamp: entry.versionstamp };
 }
 
+let storeOfKv: (kv: SyncKv) => KvStore;
+
+/** The store under `kv`: for the machine (time, snapshots) and byte-level readers, not for apps' commands. */
+export function storeOf(kv: SyncKv): KvStore {
+  return storeOfKv(kv);
+}
+
 /**
  * Deno.Kv's methods, synchronous, over one store: what commands get as
  * `m.kv`. Writes go through `policy` (a read command's refuses them).
  */
 export class SyncKv {
-  /** The store itself (its pure core). */
-  readonly store: KvStore;
+  readonly #store: KvStore;
   readonly #policy: CommitPolicy;
+
+  static {
+    storeOfKv = (kv) => kv.#store;
+  }
 
   /** A view of `store` whose writes `policy` allows and stamps. */
   constructor(store: KvStore, policy: CommitPolicy) {
-    this.store = store;
+    this.#store = store;
     this.#policy = policy;
   }
 
   /** The entry at `key`, or one with null value and versionstamp. */
   get<T = unknown>(key: KvKey, _options?: KvReadOptions): KvEntryMaybe<T> {
     const encoded = encodeKey(key);
-    const entry = this.store.getEncoded(encoded);
+    const entry = this.#store.getEncoded(encoded);
     return (entry ? readEntry(encoded, entry) : { key, value: null, versionstamp: null }) as KvEntryMaybe<T>;
   }
 
@@ -50,26 +60,26 @@ export class SyncKv {
     if (keys.length > MAX_READ_RANGES) throw new TypeError(`Too many ranges (max ${MAX_READ_RANGES})`);
     const encoded = keys.map((key) => encodeKey(key));
     return encoded.map((key, i) => {
-      const entry = this.store.getEncoded(key);
+      const entry = this.#store.getEncoded(key);
       return entry ? readEntry(key, entry) : { key: keys[i], value: null, versionstamp: null };
     }) as { [K in keyof T]: KvEntryMaybe<T[K]> };
   }
 
   /** The entries `selector` picks, in key order (or reverse), as Deno.Kv's list does. */
   list(selector: KvListSelector, options: KvListOptions = {}): KvListIterator {
-    return new KvListIterator(this.store, readEntry, selector, options);
+    return new KvListIterator(this.#store, readEntry, selector, options);
   }
 
   /** Writes `value` at `key` (expiring `expireIn` ms of machine time later, if given). */
   set(key: KvSetKey, value: unknown, options?: { expireIn?: number }): KvCommitResult {
-    const versionstamp = this.commit([], [pendingSet(key, value, options?.expireIn)]);
+    const versionstamp = this.#commit([], [pendingSet(key, value, options?.expireIn)]);
     if (versionstamp === false) throw new TypeError("Failed to set value");
     return { ok: true, versionstamp };
   }
 
   /** Removes the entry at `key`, if any. */
   delete(key: KvKey): void {
-    this.commit([], [{ type: "delete", key }]);
+    this.#commit([], [{ type: "delete", key }]);
   }
 
   /** A key part for a set that stands for the commit's versionstamp (the key's last part only). */
@@ -79,12 +89,11 @@ export class SyncKv {
 
   /** An atomic operation: checks, then mutations, all or nothing at commit(). */
   atomic(): AtomicOperation {
-    return new AtomicOperation((checks, mutations) => this.commit(checks, mutations));
+    return new AtomicOperation((checks, mutations) => this.#commit(checks, mutations));
   }
 
-  /** Applies a built write under the policy. */
-  commit(checks: readonly PendingCheck[], mutations: readonly PendingMutation[]): string | false {
+  #commit(checks: readonly PendingCheck[], mutations: readonly PendingMutation[]): string | false {
     this.#policy.checkWritable();
-    return this.store.atomicWrite(checks, mutations, () => this.#policy.nextVersionstamp());
+    return this.#store.atomicWrite(checks, mutations, () => this.#policy.nextVersionstamp());
   }
 }

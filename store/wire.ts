@@ -10,3 +10,4 @@ export type { KvStore, PendingCheck, PendingMutation, StoredEntry } from "./kv_s
 export { isKvU64 } from "./kv_u64.ts";
 export { MAX_READ_ENTRIES, MAX_READ_RANGES } from "./limits.ts";
 export { decodeValue } from "./value_codec.ts";
+export { storeOf } from "./sync_kv.ts";

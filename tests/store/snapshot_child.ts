@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { writeFileSync, readFileSync } from "node:fs";
 import { referenceMachine, kvApp, spotCheck } from "./snapshot_reference.ts";
 import { ReplicatedMachine } from "../../machine/machine.ts";
+import { storeOf } from "../../store/sync_kv.ts";
 
 const [mode, file, count] = process.argv.slice(2);
 const n = Number(count);
@@ -24,5 +25,5 @@ if (mode === "write") {
   const machine = new ReplicatedMachine(kvApp);
   machine.restore(new Uint8Array(readFileSync(file)));
   spotCheck(machine, n);
-  console.log(JSON.stringify({ digest: digest(machine.snapshotChunks()), size: machine.kv!.store.size }));
+  console.log(JSON.stringify({ digest: digest(machine.snapshotChunks()), size: storeOf(machine.kv!).size }));
 }

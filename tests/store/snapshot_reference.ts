@@ -5,6 +5,7 @@ import { ReplicatedMachine } from "../../machine/machine.ts";
 import { binary, encodeKey } from "../../store/key_codec.ts";
 import { KvU64 } from "../../store/kv_u64.ts";
 import { encodeValue } from "../../store/value_codec.ts";
+import { storeOf } from "../../store/sync_kv.ts";
 import { formatVersionstamp } from "../../store/versionstamp.ts";
 
 export const kvApp: App<{ note: string }> = {
@@ -34,7 +35,7 @@ function valueOf(i: number): unknown {
 
 export function referenceMachine(n: number): ReplicatedMachine<{ note: string }> {
   const machine = new ReplicatedMachine(kvApp);
-  const store = machine.kv!.store;
+  const store = storeOf(machine.kv!);
   for (let i = 0; i < n; i++) {
     store.load(encodeKey(keyOf(i)), {
       value: binary(encodeValue(valueOf(i))),
@@ -48,7 +49,7 @@ export function referenceMachine(n: number): ReplicatedMachine<{ note: string }>
 /** Checks a restored machine against what referenceMachine built. */
 export function spotCheck(machine: ReplicatedMachine<{ note: string }>, n: number): void {
   assert.deepEqual(machine.data, { note: "app data beside the store" });
-  assert.equal(machine.kv!.store.size, n);
+  assert.equal(storeOf(machine.kv!).size, n);
   for (const i of [0, 1, 2, 3, 4, Math.floor(n / 2), n - 1]) {
     const entry = machine.kv!.get(keyOf(i));
     assert.deepEqual(entry.value, valueOf(i), `entry ${i}`);

@@ -48,7 +48,7 @@ function entryOf(key: string, stored: StoredEntry): KvEntry {
 export function snapshotRead(m: Machine<unknown>, request: Uint8Array): Uint8Array {
   const ranges = decodeSnapshotRead(request);
   if (ranges.length > MAX_READ_RANGES) throw new Error(`too many ranges (max ${MAX_READ_RANGES})`);
-  const store = m.kv.store;
+  const store = kvWire.storeOf(m.kv);
   const out = ranges.map((range) => {
     if (range.limit < 1 || range.limit > MAX_READ_ENTRIES) throw new Error(`a range's limit must be 1 to ${MAX_READ_ENTRIES}, got ${range.limit}`);
     return store.readRange(binary(range.start), binary(range.end), range.limit, range.reverse).map(([key, stored]) => entryOf(key, stored));
@@ -60,7 +60,7 @@ export function snapshotRead(m: Machine<unknown>, request: Uint8Array): Uint8Arr
 export function watchRead(m: Machine<unknown>, request: Uint8Array): [string, Uint8Array | string][] {
   return decodeWatch(request).map((keyBytes) => {
     const key = binary(keyBytes);
-    const stored = m.kv.store.getEncoded(key);
+    const stored = kvWire.storeOf(m.kv).getEncoded(key);
     if (!stored) return ["", ""];
     return [stored.versionstamp, encodeKvEntry(entryOf(key, stored))];
   });
@@ -84,7 +84,7 @@ export function atomicWrite(m: Machine<unknown>, request: Uint8Array): string | 
   for (const check of write.checks) {
     op.check({ key: keyOf(check.key), versionstamp: check.versionstamp.length === 0 ? null : versionstampHex(check.versionstamp) });
   }
-  const now = m.kv.store.now;
+  const now = kvWire.storeOf(m.kv).now;
   for (const mutation of write.mutations) {
     const key = keyOf(mutation.key);
     switch (mutation.type) {
