@@ -20,6 +20,21 @@ class FakeSnapshotter {
 
 const quiet = { debug() {}, verb() {}, info() {}, warn() {} };
 
+/** A policy whose entry threshold is out of reach, so only `bytes` (and the state's size) decide; `applied` feeds it. */
+function byteThresholdPolicy(bytes: number) {
+  const snapshotter = new FakeSnapshotter();
+  const policy = new SnapshotPolicy(
+    { snapshotThresholdEntries: 1000, snapshotThresholdBytes: bytes, snapshotIntervalMs: 3_600_000, logger: quiet },
+    snapshotter,
+    () => true,
+  );
+  const applied = (index: number, appliedBytes: number) => {
+    snapshotter.appliedIndex = index;
+    policy.applied(index, appliedBytes);
+  };
+  return { snapshotter, applied };
+}
+
 test("snapshot policy: one snapshot per threshold of applied entries, none while busy or not allowed", () => {
   const snapshotter = new FakeSnapshotter();
   let allowed = true;
@@ -70,16 +85,7 @@ test("snapshot policy: the interval takes one when anything at all was applied s
 });
 
 test("snapshot policy: entries holding the byte threshold take one even below the entry threshold", () => {
-  const snapshotter = new FakeSnapshotter();
-  const policy = new SnapshotPolicy(
-    { snapshotThresholdEntries: 1000, snapshotThresholdBytes: 5_000, snapshotIntervalMs: 3_600_000, logger: quiet },
-    snapshotter,
-    () => true,
-  );
-  const applied = (index: number, bytes: number) => {
-    snapshotter.appliedIndex = index;
-    policy.applied(index, bytes);
-  };
+  const { snapshotter, applied } = byteThresholdPolicy(5_000);
   applied(3, 4_999);
   assert.deepEqual(snapshotter.taken, []);
   applied(4, 5_000);
@@ -91,16 +97,7 @@ test("snapshot policy: entries holding the byte threshold take one even below th
 });
 
 test("snapshot policy: a state larger than the byte threshold waits for as many bytes of commands, up to 4 times it", () => {
-  const snapshotter = new FakeSnapshotter();
-  const policy = new SnapshotPolicy(
-    { snapshotThresholdEntries: 1000, snapshotThresholdBytes: 5_000, snapshotIntervalMs: 3_600_000, logger: quiet },
-    snapshotter,
-    () => true,
-  );
-  const applied = (index: number, bytes: number) => {
-    snapshotter.appliedIndex = index;
-    policy.applied(index, bytes);
-  };
+  const { snapshotter, applied } = byteThresholdPolicy(5_000);
   applied(1, 5_000);
   assert.deepEqual(snapshotter.taken, [1]);
   snapshotter.lastStateBytes = 20_000;
