@@ -6,7 +6,8 @@
  */
 import { Redis } from "ioredis";
 import * as net from "node:net";
-import { type Spawned, spawnCli, unlessExited, waitForPort } from "../helpers/process.ts";
+import { ensureExecutable } from "../helpers/executable.ts";
+import { type Spawned, spawnCli, spawnProcess, unlessExited, waitForPort } from "../helpers/process.ts";
 
 /** The clock test app, as `startCluster` wants it (a path relative to examples/). */
 export const CLOCK_EXAMPLE = "../tests/cluster/clock_app";
@@ -16,6 +17,12 @@ export const TICKET_APP = new URL("../../examples/ticket.ts", import.meta.url).p
 /** Starts cli.ts with `args` and waits until it listens on `port` (or fails with its stderr). */
 export function startNode(port: number, args: string[]): Promise<Spawned> {
   const child = spawnCli(args);
+  return unlessExited(child, waitForPort(port, 30_000), `node on ${port}`).then(() => child);
+}
+
+/** As startNode, but the node is `dist/uhaha` (built first if stale) with `args`. */
+export function startExecutableNode(port: number, args: string[]): Promise<Spawned> {
+  const child = spawnProcess(ensureExecutable(), args);
   return unlessExited(child, waitForPort(port, 30_000), `node on ${port}`).then(() => child);
 }
 

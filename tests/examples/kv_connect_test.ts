@@ -56,7 +56,12 @@ function deadNodes(killed?: AuthNode): string {
 
 describe("KV Connect (kv example)", { timeout: 420_000 }, () => {
   before(async () => {
-    nodes = await startAuthCluster("kv", 3, SECRET);
+    // The nodes are the single executable (Node 24), as the README deploys
+    // KV Connect: a node run by Deno 2.9 aborts inside Deno's own nghttp2 when
+    // Deno's client sends GOAWAY during a fail-over ("find_stream_on_goaway_func:
+    // Assertion `stream->closed_next == NULL' failed", 1 run in 3) — a C
+    // assertion our code cannot catch. The clients still run on both runtimes.
+    nodes = await startAuthCluster("kv", 3, SECRET, [], "executable");
   });
   after(cleanup);
 
